@@ -1,0 +1,1 @@
+//! Request and response framing: the INT32 size prefix and the request/response headers.
