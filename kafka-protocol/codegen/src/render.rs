@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Field, Kind, Spec, StructDef, Ty, Versions, OPEN};
+use crate::model::{Field, Kind, Spec, StructDef, Ty, OPEN};
 
 /// Struct names that would shadow types the generated code uses.
 const RESERVED: &[&str] =
@@ -926,7 +926,7 @@ fn render_mod(specs: &[Spec]) -> Result<String, String> {
     }
 
     // Test support: a round-trip function per message.
-    out.push_str("/// One round-trip check per generated message: `(name, versions, check(seed, version))`.\n#[cfg(test)]\npub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<(), String>)> {\n    vec![\n");
+    out.push_str("/// One round-trip check per generated message: `(name, versions, check(seed, version))`.\n#[cfg(test)]\npub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<Bytes, String>)> {\n    vec![\n");
     for spec in specs {
         let _ = writeln!(
             out,
