@@ -15,6 +15,10 @@ enough to keep the client going:
   * Metadata (key 3): a MetadataResponse at the requested version (v0..v12) naming this
     listener as broker 1 (also the controller) and one topic (--topic) with one partition led
     by broker 1.
+  * Produce (v0..v11): success at base offset 0 for partition 0 of --topic (nothing for
+    acks=0). InitProducerId (v0..v5): producer id 4242, epoch 0.
+  * ListOffsets (v0..v5): offset 0. Fetch (v0..v11): partition 0 of --topic, empty, high
+    watermark 0, so `kcat -C -e` reaches the end of the partition at once.
 
 Any other API is saved and then the connection is closed (the client will log an error).
 
@@ -31,6 +35,10 @@ Usage (from this directory):
     kcat -b 127.0.0.1:19093 -L -t golden-topic
     kill %1
 
+    # producing and consuming (see kcat/README.md for the exact commands used):
+    printf 'key1:value1\n' | kcat -b 127.0.0.1:19092 -P -t golden-topic -p 0 -K : -H h1=v1
+    kcat -b 127.0.0.1:19092 -C -t golden-topic -p 0 -o 0 -e
+
 Encodings follow the Kafka protocol guide: big-endian fixed-width integers; classic strings
 are INT16 length + bytes, arrays INT32 count; flexible versions use compact strings/arrays
 (unsigned varint of length + 1) and a tagged-field section (here always empty, one 0 byte).
@@ -43,8 +51,12 @@ import struct
 import sys
 import threading
 
-API_VERSIONS = 18
+PRODUCE = 0
+FETCH = 1
+LIST_OFFSETS = 2
 METADATA = 3
+API_VERSIONS = 18
+INIT_PRODUCER_ID = 22
 
 API_NAMES = {
     0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit",
@@ -89,6 +101,10 @@ def i16(v):
 
 def i32(v):
     return struct.pack(">i", v)
+
+
+def i64(v):
+    return struct.pack(">q", v)
 
 
 def uvarint(v):
@@ -187,6 +203,88 @@ def metadata_response(version, port, topic):
     return body
 
 
+def produce_response(version, topic, partition):
+    """ProduceResponse body at `version` (0..11): the batch was appended at offset 0."""
+    flexible = version >= 9
+    p = i32(partition) + i16(0) + i64(0)  # index, error, base_offset
+    if version >= 2:
+        p += i64(-1)  # log_append_time_ms: broker uses CreateTime
+    if version >= 5:
+        p += i64(0)  # log_start_offset
+    if version >= 8:
+        p += array([], flexible)  # record_errors
+        p += nullable_string(None, flexible)  # error_message
+    p += no_tags(flexible)
+    t = string(topic, flexible) + array([p], flexible) + no_tags(flexible)
+    body = array([t], flexible)
+    if version >= 1:
+        body += i32(0)  # throttle_time_ms
+    body += no_tags(flexible)
+    return body
+
+
+def init_producer_id_response(version):
+    """InitProducerIdResponse body at `version` (0..5): producer id 4242, epoch 0."""
+    flexible = version >= 2
+    return i32(0) + i16(0) + i64(4242) + i16(0) + no_tags(flexible)
+
+
+def list_offsets_response(version, topic, partition):
+    """ListOffsetsResponse body at `version` (0..5): offset 0 for whatever was asked."""
+    body = b""
+    if version >= 2:
+        body += i32(0)  # throttle_time_ms
+    p = i32(partition) + i16(0)
+    if version == 0:
+        p += array([i64(0)], False)  # old_style_offsets
+    else:
+        p += i64(-1) + i64(0)  # timestamp, offset
+    if version >= 4:
+        p += i32(0)  # leader_epoch
+    body += array([string(topic, False) + array([p], False)], False)
+    return body
+
+
+def fetch_response(version, topic, partition):
+    """FetchResponse body at `version` (0..11): an empty partition (high watermark 0)."""
+    body = b""
+    if version >= 1:
+        body += i32(0)  # throttle_time_ms
+    if version >= 7:
+        body += i16(0) + i32(0)  # error_code, session_id
+    p = i32(partition) + i16(0) + i64(0)  # index, error, high_watermark
+    if version >= 4:
+        p += i64(0)  # last_stable_offset
+    if version >= 5:
+        p += i64(0)  # log_start_offset
+    if version >= 4:
+        p += i32(-1)  # aborted_transactions: null
+    if version >= 11:
+        p += i32(-1)  # preferred_read_replica
+    p += i32(0)  # records: empty
+    body += array([string(topic, False) + array([p], False)], False)
+    return body
+
+
+def produce_acks(frame, flexible_header):
+    """The `acks` of a Produce request frame (after its header and transactional id)."""
+    pos = 8
+    (client_id_len,) = struct.unpack(">h", frame[pos:pos + 2])
+    pos += 2 + max(client_id_len, 0)
+    if flexible_header:
+        pos += 1  # empty tagged-field section (librdkafka sends none)
+    (version,) = struct.unpack(">h", frame[2:4])
+    if version >= 3:
+        if version >= 9:
+            n = frame[pos]  # compact nullable string; short ids fit in one varint byte
+            pos += 1 + max(n - 1, 0)
+        else:
+            (n,) = struct.unpack(">h", frame[pos:pos + 2])
+            pos += 2 + max(n, 0)
+    (acks,) = struct.unpack(">h", frame[pos:pos + 2])
+    return acks
+
+
 # ---- server ------------------------------------------------------------------------------
 
 class Capture:
@@ -243,6 +341,18 @@ class Handler(socketserver.BaseRequestHandler):
                 flexible = version >= 9
                 header = i32(correlation_id) + no_tags(flexible)  # header v1 when flexible
                 resp = header + metadata_response(version, cap.port, cap.topic)
+            elif key == PRODUCE and version <= 11:
+                flexible = version >= 9
+                if produce_acks(frame, flexible) == 0:
+                    continue  # acks=0: the broker sends no response
+                resp = i32(correlation_id) + no_tags(flexible) + produce_response(version, cap.topic, 0)
+            elif key == INIT_PRODUCER_ID and version <= 5:
+                flexible = version >= 2
+                resp = i32(correlation_id) + no_tags(flexible) + init_producer_id_response(version)
+            elif key == LIST_OFFSETS and version <= 5:
+                resp = i32(correlation_id) + list_offsets_response(version, cap.topic, 0)
+            elif key == FETCH and version <= 11:
+                resp = i32(correlation_id) + fetch_response(version, cap.topic, 0)
             else:
                 print("no answer for api %d v%d, closing" % (key, version), file=sys.stderr)
                 return
