@@ -5,7 +5,7 @@
 //! body), its fields are checked against what librdkafka is known to send, and re-encoding the
 //! decoded header and body must reproduce the captured bytes exactly. Covered: ApiVersions v0
 //! and v3, Metadata v2 and v4, Produce v7 (uncompressed with headers, gzip, snappy, lz4, zstd,
-//! idempotent), InitProducerId v4 and Fetch v11. The record batches inside the Produce frames
+//! idempotent), InitProducerId v4, ListOffsets v2 and Fetch v11. The record batches inside the Produce frames
 //! are also checked field by field (CRC-32C, producer id, keys, values, headers).
 
 use bytes::{Bytes, BytesMut};
@@ -32,6 +32,8 @@ const PRODUCE_V7_ZSTD: &[u8] = include_bytes!("data/kcat/produce_v7_zstd.bin");
 const PRODUCE_V7_IDEMPOTENT: &[u8] = include_bytes!("data/kcat/produce_v7_idempotent.bin");
 const INIT_PRODUCER_ID_V4: &[u8] = include_bytes!("data/kcat/init_producer_id_v4.bin");
 const FETCH_V11: &[u8] = include_bytes!("data/kcat/fetch_v11.bin");
+const LIST_OFFSETS_V2_EARLIEST: &[u8] = include_bytes!("data/kcat/list_offsets_v2_earliest.bin");
+const LIST_OFFSETS_V2_TIMESTAMP: &[u8] = include_bytes!("data/kcat/list_offsets_v2_timestamp.bin");
 
 /// Every captured frame with its file name, for the checks that apply to all of them.
 const ALL: &[(&str, &[u8])] = &[
@@ -51,6 +53,8 @@ const ALL: &[(&str, &[u8])] = &[
     ("produce_v7_idempotent.bin", PRODUCE_V7_IDEMPOTENT),
     ("init_producer_id_v4.bin", INIT_PRODUCER_ID_V4),
     ("fetch_v11.bin", FETCH_V11),
+    ("list_offsets_v2_earliest.bin", LIST_OFFSETS_V2_EARLIEST),
+    ("list_offsets_v2_timestamp.bin", LIST_OFFSETS_V2_TIMESTAMP),
 ];
 
 /// librdkafka's default `client.id`, which kcat does not override.
@@ -509,4 +513,30 @@ fn fetch_v11_from_offset_zero() {
     assert_reencodes(name, &decoded, FETCH_V11);
     let (_, typed) = decode_typed::<FetchRequest>(name, FETCH_V11, 11);
     assert_eq!(&typed, body);
+}
+
+#[test]
+fn list_offsets_v2_earliest_and_by_timestamp() {
+    // `kcat -C -o beginning` asks for the earliest offset (timestamp -2); `kcat -Q` asks for
+    // the first offset at or after a timestamp.
+    for (name, bytes, correlation_id, timestamp) in [
+        ("list_offsets_v2_earliest.bin", LIST_OFFSETS_V2_EARLIEST, 4, -2),
+        ("list_offsets_v2_timestamp.bin", LIST_OFFSETS_V2_TIMESTAMP, 3, 1_700_000_000_000),
+    ] {
+        let decoded = decode(name, bytes);
+        assert_header(name, &decoded.header, ApiKey::ListOffsets, 2, correlation_id);
+        let body = match &decoded.body {
+            RequestBody::ListOffsets(body) => body,
+            other => panic!("expected ListOffsets, got {:?}", other.api_key()),
+        };
+        assert_eq!(body.replica_id, -1, "{name}");
+        assert_eq!(body.isolation_level, 1, "{name}: read_committed");
+        assert_eq!(body.topics.len(), 1, "{name}");
+        assert_eq!(body.topics[0].name, "golden-topic", "{name}");
+        assert_eq!(body.topics[0].partitions.len(), 1, "{name}");
+        let p = &body.topics[0].partitions[0];
+        assert_eq!(p.partition_index, 0, "{name}");
+        assert_eq!(p.timestamp, timestamp, "{name}");
+        assert_reencodes(name, &decoded, bytes);
+    }
 }
