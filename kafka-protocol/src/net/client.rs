@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::codec::Request;
+use crate::ErrorCode;
 use crate::messages::find_coordinator_response::Coordinator;
 use crate::messages::metadata_request::MetadataRequestTopic;
 use crate::messages::{FindCoordinatorRequest, FindCoordinatorResponse, MetadataRequest};
@@ -217,17 +218,17 @@ impl Client {
         let Some(t) = meta.topic(topic) else {
             return Err(NetError::NoLeader { topic: topic.to_owned(), partition, code: None });
         };
-        let code = (t.error_code != codes::NONE).then_some(t.error_code);
+        let code = (t.error_code != codes::NONE).then(|| ErrorCode::from_i16(t.error_code));
         match t.partition(partition) {
             Some(p) => p.leader.ok_or_else(|| NetError::NoLeader {
                 topic: topic.to_owned(),
                 partition,
-                code: (p.error_code != codes::NONE).then_some(p.error_code).or(code),
+                code: (p.error_code != codes::NONE).then(|| ErrorCode::from_i16(p.error_code)).or(code),
             }),
             None => Err(NetError::NoLeader {
                 topic: topic.to_owned(),
                 partition,
-                code: code.or(Some(codes::UNKNOWN_TOPIC_OR_PARTITION)),
+                code: code.or(Some(ErrorCode::UnknownTopicOrPartition)),
             }),
         }
     }
@@ -335,7 +336,7 @@ impl Client {
                     .filter(|c| codes::invalidates_coordinator(*c))
                     .map(|code| {
                         let broker = self.coordinator_ref(key);
-                        NetError::Kafka { broker, api: R::KEY, code, message: None }
+                        NetError::Kafka { broker, api: R::KEY, code: ErrorCode::from_i16(code), message: None }
                     }),
                 Err(e) if e.is_retriable() => Some(e.clone()),
                 Err(_) => None,
@@ -364,7 +365,7 @@ impl Client {
             || Err(NetError::Kafka {
                 broker: BrokerRef::bootstrap("?"),
                 api: crate::messages::ApiKey::FindCoordinator,
-                code: codes::COORDINATOR_NOT_AVAILABLE,
+                code: ErrorCode::CoordinatorNotAvailable,
                 message: None,
             }),
             |(_, result)| result,
@@ -399,7 +400,7 @@ impl Client {
                         None => Err(NetError::Kafka {
                             broker: broker.clone(),
                             api: FindCoordinatorRequest::KEY,
-                            code: codes::COORDINATOR_NOT_AVAILABLE,
+                            code: ErrorCode::CoordinatorNotAvailable,
                             message: Some("the response did not mention this key".into()),
                         }),
                     };
@@ -527,7 +528,7 @@ impl Client {
             return Err(NetError::Kafka {
                 broker: broker.clone(),
                 api: FindCoordinatorRequest::KEY,
-                code: c.error_code,
+                code: ErrorCode::from_i16(c.error_code),
                 message: c.error_message.clone(),
             });
         }
@@ -764,7 +765,7 @@ fn stale_error_for<T: Any>(response: &T, topic: &str, partition: i32) -> Option<
     facts
         .into_iter()
         .find(|f| f.partition == partition && matches!(&f.topic, TopicRef::Name(n) if n == topic))
-        .map(|f| NetError::NoLeader { topic: topic.to_owned(), partition, code: Some(f.error_code) })
+        .map(|f| NetError::NoLeader { topic: topic.to_owned(), partition, code: Some(ErrorCode::from_i16(f.error_code)) })
 }
 
 impl Drop for Shared {

@@ -465,7 +465,7 @@ async fn negotiate_versions(
                 return Err(NetError::Kafka {
                     broker: broker.clone(),
                     api: ApiKey::ApiVersions,
-                    code,
+                    code: crate::ErrorCode::from_i16(code),
                     message: None,
                 })
             }

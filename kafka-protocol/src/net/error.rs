@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::codec::{DecodeError, EncodeError, VersionRange};
 use crate::messages::ApiKey;
+use crate::ErrorCode;
 
 /// Which broker an error or event concerns: its node id (unknown for a bootstrap address)
 /// and the address dialled.
@@ -262,27 +263,27 @@ pub enum NetError {
     },
 
     /// The broker answered with a Kafka error code.
-    #[error("{api} on {broker} failed with Kafka error {code}{}", match .message { Some(m) => format!(": {m}"), None => String::new() })]
+    #[error("{api} on {broker} failed with {} ({}){}", .code.name(), .code.code(), match .message { Some(m) => format!(": {m}"), None => String::new() })]
     Kafka {
         /// The broker.
         broker: BrokerRef,
         /// The API.
         api: ApiKey,
         /// The Kafka error code.
-        code: i16,
+        code: ErrorCode,
         /// The broker's error message, when it sent one.
         message: Option<String>,
     },
 
     /// Metadata names no leader for the partition, or the topic or partition is unknown.
-    #[error("no leader known for {topic}-{partition}{}", match .code { Some(c) => format!(" (Kafka error {c})"), None => String::new() })]
+    #[error("no leader known for {topic}-{partition}{}", match .code { Some(c) => format!(" ({})", c.name()), None => String::new() })]
     NoLeader {
         /// Topic name.
         topic: String,
         /// Partition index.
         partition: i32,
-        /// The error metadata reported for the topic or partition, if any.
-        code: Option<i16>,
+        /// The error metadata (or the leader) reported for the topic or partition, if any.
+        code: Option<ErrorCode>,
     },
 
     /// Metadata does not list a broker with this id.
@@ -322,7 +323,7 @@ impl NetError {
             | Self::UnknownBroker(_)
             | Self::NoBrokerAvailable { .. } => true,
             Self::ConnectionLost { cause, .. } => cause.is_retriable(),
-            Self::Kafka { code, .. } => codes::is_retriable(*code),
+            Self::Kafka { code, .. } => code.is_retriable(),
             Self::Config(_)
             | Self::FrameTooLarge { .. }
             | Self::CorrelationMismatch { .. }
@@ -356,7 +357,7 @@ impl NetError {
     }
 
     /// The Kafka error code, for [`NetError::Kafka`] and [`NetError::NoLeader`].
-    pub fn kafka_code(&self) -> Option<i16> {
+    pub fn kafka_code(&self) -> Option<ErrorCode> {
         match self {
             Self::Kafka { code, .. } => Some(*code),
             Self::NoLeader { code, .. } => *code,
@@ -380,59 +381,26 @@ impl NetError {
     }
 }
 
-/// The Kafka error codes the runtime itself reacts to.
+/// The Kafka error codes the runtime itself reacts to, as wire values, and the
+/// classifications it uses (from [`ErrorCode`]).
 pub(crate) mod codes {
+    use crate::ErrorCode;
+
     pub(crate) const NONE: i16 = 0;
-    pub(crate) const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
-    pub(crate) const LEADER_NOT_AVAILABLE: i16 = 5;
-    pub(crate) const NOT_LEADER_OR_FOLLOWER: i16 = 6;
-    pub(crate) const REPLICA_NOT_AVAILABLE: i16 = 9;
-    pub(crate) const NETWORK_EXCEPTION: i16 = 13;
-    pub(crate) const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
-    pub(crate) const COORDINATOR_NOT_AVAILABLE: i16 = 15;
-    pub(crate) const NOT_COORDINATOR: i16 = 16;
     pub(crate) const UNSUPPORTED_VERSION: i16 = 35;
-    pub(crate) const KAFKA_STORAGE_ERROR: i16 = 56;
-    pub(crate) const LISTENER_NOT_FOUND: i16 = 72;
-    pub(crate) const FENCED_LEADER_EPOCH: i16 = 74;
-    pub(crate) const UNKNOWN_LEADER_EPOCH: i16 = 75;
-    pub(crate) const OFFSET_NOT_AVAILABLE: i16 = 78;
-    pub(crate) const PREFERRED_LEADER_NOT_AVAILABLE: i16 = 80;
-    pub(crate) const UNKNOWN_TOPIC_ID: i16 = 100;
-    pub(crate) const INCONSISTENT_TOPIC_ID: i16 = 103;
 
     /// Codes after which cached partition metadata must be refreshed before retrying.
     pub(crate) fn invalidates_metadata(code: i16) -> bool {
-        matches!(
-            code,
-            UNKNOWN_TOPIC_OR_PARTITION
-                | LEADER_NOT_AVAILABLE
-                | NOT_LEADER_OR_FOLLOWER
-                | REPLICA_NOT_AVAILABLE
-                | NETWORK_EXCEPTION
-                | KAFKA_STORAGE_ERROR
-                | LISTENER_NOT_FOUND
-                | FENCED_LEADER_EPOCH
-                | UNKNOWN_LEADER_EPOCH
-                | OFFSET_NOT_AVAILABLE
-                | PREFERRED_LEADER_NOT_AVAILABLE
-                | UNKNOWN_TOPIC_ID
-                | INCONSISTENT_TOPIC_ID
-        )
+        ErrorCode::from_i16(code).invalidates_metadata()
     }
 
     /// Codes after which a cached coordinator must be looked up again.
     pub(crate) fn invalidates_coordinator(code: i16) -> bool {
-        matches!(code, NOT_COORDINATOR | COORDINATOR_NOT_AVAILABLE | COORDINATOR_LOAD_IN_PROGRESS)
-    }
-
-    /// The retriable codes (the Java client's `RetriableException` family).
-    // Replaced by `ErrorCode::is_retriable` once the error table lands in main.
-    pub(crate) fn is_retriable(code: i16) -> bool {
         matches!(
-            code,
-            2 | 3 | 5 | 6 | 7 | 9 | 13 | 14 | 15 | 16 | 19 | 20 | 41 | 51 | 56 | 70 | 71 | 72
-                | 74 | 75 | 78 | 80 | 83 | 84 | 88 | 89 | 100 | 103 | 106 | 122 | 123 | 133
+            ErrorCode::from_i16(code),
+            ErrorCode::NotCoordinator
+                | ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::CoordinatorLoadInProgress
         )
     }
 }
