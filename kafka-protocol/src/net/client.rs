@@ -559,23 +559,23 @@ impl Client {
         }
         let mut last_error = None;
         let mut attempts = 0;
-        for endpoint in self.rotated_brokers() {
-            attempts += 1;
-            match self.endpoint_connection(endpoint, ConnectionKind::Default).await {
-                Ok(c) => return Ok(c),
-                Err(e) => last_error = Some(e),
+        for round in 0..2 {
+            for endpoint in self.rotated_brokers() {
+                attempts += 1;
+                match self.endpoint_connection(endpoint, ConnectionKind::Default).await {
+                    Ok(c) => return Ok(c),
+                    Err(e) => last_error = Some(e),
+                }
+            }
+            if round == 0 {
+                // Every known broker failed: refresh metadata (re-bootstrapping if need be)
+                // and try the brokers it names.
+                self.invalidate_metadata();
+                self.refresh().await?;
             }
         }
-        // Every known broker failed: fall back to a metadata refresh, which re-bootstraps.
-        self.invalidate_metadata();
-        self.refresh().await?;
-        match last_error {
-            Some(e) => Err(NetError::NoBrokerAvailable { attempts, last_error: Arc::new(e) }),
-            None => Err(NetError::NoBrokerAvailable {
-                attempts,
-                last_error: Arc::new(NetError::UnknownBroker(-1)),
-            }),
-        }
+        let last_error = Arc::new(last_error.unwrap_or(NetError::UnknownBroker(-1)));
+        Err(NetError::NoBrokerAvailable { attempts, last_error })
     }
 
     fn rotated_brokers(&self) -> Vec<Endpoint> {

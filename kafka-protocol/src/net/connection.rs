@@ -542,6 +542,7 @@ struct ConnectionTask {
     max_in_flight: usize,
     max_frame_size: usize,
     idle_timeout: Duration,
+    request_timeout: Duration,
     hooks: Arc<dyn Hooks>,
     counters: Arc<BrokerCounters>,
     throttle: Arc<Throttle>,
@@ -612,6 +613,7 @@ impl ConnectionTask {
             max_in_flight: c.max_in_flight.max(1),
             max_frame_size: c.max_frame_size,
             idle_timeout: c.connections_max_idle,
+            request_timeout: c.request_timeout,
             hooks: c.hooks.clone(),
             counters: ctx.counters.clone(),
             throttle: ctx.throttle.clone(),
@@ -637,7 +639,8 @@ impl ConnectionTask {
         match exit {
             Exit::Done => {
                 tracing::debug!("connection closed (idle or unused)");
-                let _ = self.writer.shutdown().await;
+                // Orderly close; bounded, since a TLS close_notify could wait on a full socket.
+                let _ = tokio::time::timeout(Duration::from_secs(1), self.writer.shutdown()).await;
                 self.fail_all(NetError::Closed { broker: self.broker.clone() });
                 self.hooks.on_disconnect(&self.broker, self.kind, None);
             }
@@ -752,7 +755,7 @@ impl ConnectionTask {
                     api: f.api,
                     version: f.version,
                     correlation_id: Some(f.correlation_id),
-                    timeout: f.deadline.saturating_duration_since(f.queued_at),
+                    timeout: self.request_timeout,
                 });
             }
         }
@@ -768,7 +771,7 @@ impl ConnectionTask {
                             api: p.api,
                             version: p.version,
                             correlation_id: None,
-                            timeout: Duration::ZERO,
+                            timeout: self.request_timeout,
                         }));
                     }
                 }
@@ -970,8 +973,6 @@ impl ConnectionTask {
             failed += 1;
             let _ = envelope.reply.send(Err(error()));
         }
-        if !matches!(&*cause, NetError::Closed { .. } | NetError::ClientClosed) || failed > 0 {
-            BrokerCounters::add(&self.counters.errors, failed);
-        }
+        BrokerCounters::add(&self.counters.errors, failed);
     }
 }
