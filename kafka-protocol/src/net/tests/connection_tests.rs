@@ -457,3 +457,44 @@ async fn garbage_size_prefix_is_a_typed_error() {
     assert!(matches!(&**cause, NetError::FrameTooLarge { size: -7, .. }), "{cause:?}");
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn never_more_than_max_in_flight_requests_on_the_wire() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let mut raw = Raw::accept(&l).await;
+        for _ in 0..3 {
+            let req = raw.read().await;
+            // With max.in.flight=1 the next request cannot arrive before this response.
+            let early = tokio::time::timeout(Duration::from_millis(50), raw.read()).await;
+            assert!(early.is_err(), "a second request arrived while one was in flight");
+            raw.reply(&req, &MetadataResponse::default()).await;
+        }
+    });
+    let (conn, _shutdown) = open(&addr, config(&addr).max_in_flight(1).build().unwrap()).await;
+    let calls = (0..3).map(|i| {
+        let conn = conn.clone();
+        async move { conn.send(&metadata_for(&format!("t{i}"))).await.unwrap() }
+    });
+    futures::future::join_all(calls).await;
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn idle_connections_close_and_the_pool_reconnects() {
+    let cluster = FakeCluster::start(1).await;
+    let cfg = cluster.config().connections_max_idle(Duration::from_millis(100)).build().unwrap();
+    let client = Client::connect(cfg).await.unwrap();
+    let conn = client.connection(1, ConnectionKind::Default).await.unwrap();
+    let req = MetadataRequest::default().with_topics(Some(vec![]));
+    conn.send(&req).await.unwrap();
+    let started = Instant::now();
+    while !conn.is_closed() {
+        assert!(started.elapsed() < Duration::from_secs(2), "idle connection never closed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(80));
+    client.send_to_broker(1, &req).await.unwrap();
+    let stats = client.stats();
+    assert_eq!(stats.broker(1).unwrap().connects, 2);
+}
