@@ -36,10 +36,11 @@ use kafka_protocol::messages::txn_offset_commit_response::{
     TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
 };
 use kafka_protocol::messages::{
-    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
-    DescribeTransactionsRequest, DescribeTransactionsResponse, EndTxnRequest, EndTxnResponse,
-    InitProducerIdRequest, InitProducerIdResponse, ListTransactionsRequest, ListTransactionsResponse,
-    TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse, DescribeTransactionsRequest, DescribeTransactionsResponse,
+    EndTxnRequest, EndTxnResponse, InitProducerIdRequest, InitProducerIdResponse,
+    ListTransactionsRequest, ListTransactionsResponse, TxnOffsetCommitRequest,
+    TxnOffsetCommitResponse,
 };
 
 use super::codes;
@@ -213,7 +214,10 @@ pub struct TransactionMetadata {
 impl TransactionMetadata {
     fn deadline(&self) -> Option<i64> {
         match self.state {
-            TxnState::Ongoing => Some(self.start_time_ms.saturating_add(i64::from(self.timeout_ms))),
+            TxnState::Ongoing => Some(
+                self.start_time_ms
+                    .saturating_add(i64::from(self.timeout_ms)),
+            ),
             TxnState::PrepareCommit | TxnState::PrepareAbort => self.complete_at_ms,
             _ => None,
         }
@@ -255,7 +259,12 @@ impl TxnEffect {
     /// Applies a [`TxnEffect::CompleteTxnOffsets`] to the group coordinator; does nothing for
     /// other effects.
     pub fn apply_offsets(&self, sink: &mut dyn TxnOffsetSink) {
-        if let TxnEffect::CompleteTxnOffsets { producer_id, commit, .. } = self {
+        if let TxnEffect::CompleteTxnOffsets {
+            producer_id,
+            commit,
+            ..
+        } = self
+        {
             sink.complete(*producer_id, *commit);
         }
     }
@@ -329,7 +338,12 @@ impl Default for TxnCoordinator {
 impl TxnCoordinator {
     /// A coordinator with no transactional ids.
     pub fn new(config: TxnCoordinatorConfig) -> Self {
-        Self { next_producer_id: config.first_producer_id, config, txns: BTreeMap::new(), by_producer: HashMap::new() }
+        Self {
+            next_producer_id: config.first_producer_id,
+            config,
+            txns: BTreeMap::new(),
+            by_producer: HashMap::new(),
+        }
     }
 
     /// The configuration.
@@ -350,7 +364,9 @@ impl TxnCoordinator {
     /// The `__consumer_offsets` partition that stores a group's offsets (Java's
     /// `abs(groupId.hashCode()) % offsets.topic.num.partitions`).
     pub fn offsets_partition_for(&self, group_id: &str) -> i32 {
-        let hash = group_id.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+        let hash = group_id
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
         let positive = if hash == i32::MIN { 0 } else { hash.abs() };
         positive % self.config.offsets_topic_partitions.max(1)
     }
@@ -384,17 +400,22 @@ impl TxnCoordinator {
         if transactional_id.is_empty() {
             return (error(codes::INVALID_REQUEST), Vec::new());
         }
-        if (request.producer_id == NO_PRODUCER_ID) != (request.producer_epoch == NO_PRODUCER_EPOCH) {
+        if (request.producer_id == NO_PRODUCER_ID) != (request.producer_epoch == NO_PRODUCER_EPOCH)
+        {
             return (error(codes::INVALID_REQUEST), Vec::new());
         }
-        if request.transaction_timeout_ms <= 0 || request.transaction_timeout_ms > self.config.transaction_max_timeout_ms {
+        if request.transaction_timeout_ms <= 0
+            || request.transaction_timeout_ms > self.config.transaction_max_timeout_ms
+        {
             return (error(codes::INVALID_TRANSACTION_TIMEOUT), Vec::new());
         }
-        let expected = (request.producer_id != NO_PRODUCER_ID).then_some((request.producer_id, request.producer_epoch));
+        let expected = (request.producer_id != NO_PRODUCER_ID)
+            .then_some((request.producer_id, request.producer_epoch));
 
         if !self.txns.contains_key(transactional_id) {
             let producer_id = self.allocate_producer_id();
-            self.by_producer.insert(producer_id, transactional_id.to_owned());
+            self.by_producer
+                .insert(producer_id, transactional_id.to_owned());
             self.txns.insert(
                 transactional_id.to_owned(),
                 TransactionMetadata {
@@ -430,9 +451,10 @@ impl TxnCoordinator {
         }
 
         match meta.state {
-            TxnState::PrepareCommit | TxnState::PrepareAbort | TxnState::PrepareEpochFence | TxnState::Dead => {
-                (error(codes::CONCURRENT_TRANSACTIONS), Vec::new())
-            }
+            TxnState::PrepareCommit
+            | TxnState::PrepareAbort
+            | TxnState::PrepareEpochFence
+            | TxnState::Dead => (error(codes::CONCURRENT_TRANSACTIONS), Vec::new()),
             TxnState::Ongoing => {
                 // Fence the current producer and abort its transaction; the caller retries
                 // (CONCURRENT_TRANSACTIONS) and then gets a second bump, as in Kafka.
@@ -443,21 +465,41 @@ impl TxnCoordinator {
                 let exhausted = epoch_exhausted(meta.producer_epoch);
                 let (producer_id, epoch, last_id, last_epoch) =
                     if exhausted && expected.is_none_or(|(_, e)| e == meta.producer_epoch) {
-                        let last_epoch = if expected.is_some() { meta.producer_epoch } else { NO_PRODUCER_EPOCH };
+                        let last_epoch = if expected.is_some() {
+                            meta.producer_epoch
+                        } else {
+                            NO_PRODUCER_EPOCH
+                        };
                         let old_id = meta.producer_id;
                         let new_id = self.allocate_producer_id();
                         (new_id, 0, old_id, last_epoch)
                     } else {
                         let bumped = meta.producer_epoch.saturating_add(1);
                         match expected {
-                            None => (meta.producer_id, bumped, meta.last_producer_id, NO_PRODUCER_EPOCH),
-                            Some((_, e)) if meta.producer_epoch == NO_PRODUCER_EPOCH || e == meta.producer_epoch => {
-                                (meta.producer_id, bumped, meta.last_producer_id, meta.producer_epoch)
+                            None => (
+                                meta.producer_id,
+                                bumped,
+                                meta.last_producer_id,
+                                NO_PRODUCER_EPOCH,
+                            ),
+                            Some((_, e))
+                                if meta.producer_epoch == NO_PRODUCER_EPOCH
+                                    || e == meta.producer_epoch =>
+                            {
+                                (
+                                    meta.producer_id,
+                                    bumped,
+                                    meta.last_producer_id,
+                                    meta.producer_epoch,
+                                )
                             }
                             // A retry of a bump that already happened: answer the same epoch.
-                            Some((_, e)) if e == meta.last_producer_epoch => {
-                                (meta.producer_id, meta.producer_epoch, meta.last_producer_id, meta.last_producer_epoch)
-                            }
+                            Some((_, e)) if e == meta.last_producer_epoch => (
+                                meta.producer_id,
+                                meta.producer_epoch,
+                                meta.last_producer_id,
+                                meta.last_producer_epoch,
+                            ),
                             Some(_) => return (error(codes::PRODUCER_FENCED), Vec::new()),
                         }
                     };
@@ -466,7 +508,8 @@ impl TxnCoordinator {
                 };
                 if producer_id != meta.producer_id {
                     self.by_producer.remove(&meta.producer_id);
-                    self.by_producer.insert(producer_id, transactional_id.to_owned());
+                    self.by_producer
+                        .insert(producer_id, transactional_id.to_owned());
                 }
                 meta.producer_id = producer_id;
                 meta.producer_epoch = epoch;
@@ -543,8 +586,10 @@ impl TxnCoordinator {
             .iter()
             .flat_map(|t| t.partitions.iter().map(move |p| (t.name.clone(), *p)))
             .collect();
-        let unknown: BTreeSet<&(String, i32)> =
-            requested.iter().filter(|(t, p)| !topics.partition_exists(t, *p)).collect();
+        let unknown: BTreeSet<&(String, i32)> = requested
+            .iter()
+            .filter(|(t, p)| !topics.partition_exists(t, *p))
+            .collect();
         let codes_by_partition: Vec<i16> = if !unknown.is_empty() {
             requested
                 .iter()
@@ -570,7 +615,12 @@ impl TxnCoordinator {
                     })
                     .collect(),
                 Ok(_) => {
-                    let code = self.begin_or_extend(transactional_id, requested.iter().cloned(), None, now_ms);
+                    let code = self.begin_or_extend(
+                        transactional_id,
+                        requested.iter().cloned(),
+                        None,
+                        now_ms,
+                    );
                     vec![code; requested.len()]
                 }
             }
@@ -586,10 +636,17 @@ impl TxnCoordinator {
         version: i16,
         now_ms: i64,
     ) -> AddOffsetsToTxnResponse {
-        let code = match self.check_producer(&request.transactional_id, request.producer_id, request.producer_epoch) {
+        let code = match self.check_producer(
+            &request.transactional_id,
+            request.producer_id,
+            request.producer_epoch,
+        ) {
             Err(code) => fenced_for_version(code, version, 2),
             Ok(_) => {
-                let partition = (OFFSETS_TOPIC.to_owned(), self.offsets_partition_for(&request.group_id));
+                let partition = (
+                    OFFSETS_TOPIC.to_owned(),
+                    self.offsets_partition_for(&request.group_id),
+                );
                 self.begin_or_extend(
                     &request.transactional_id,
                     std::iter::once(partition),
@@ -635,17 +692,33 @@ impl TxnCoordinator {
     /// EndTxn (key 26), versions 0-5. Returns the response and the effects of completing the
     /// transaction. Version 5 answers with the current producer id and epoch; the KIP-890
     /// part 2 per-transaction epoch bump is not performed.
-    pub fn end_txn(&mut self, request: &EndTxnRequest, version: i16, now_ms: i64) -> (EndTxnResponse, Vec<TxnEffect>) {
-        let (code, effects) = match self.check_producer(&request.transactional_id, request.producer_id, request.producer_epoch) {
+    pub fn end_txn(
+        &mut self,
+        request: &EndTxnRequest,
+        version: i16,
+        now_ms: i64,
+    ) -> (EndTxnResponse, Vec<TxnEffect>) {
+        let (code, effects) = match self.check_producer(
+            &request.transactional_id,
+            request.producer_id,
+            request.producer_epoch,
+        ) {
             Err(code) => (fenced_for_version(code, version, 2), Vec::new()),
             Ok(meta) => {
                 let commit = request.committed;
                 match meta.state {
-                    TxnState::Ongoing => (codes::NONE, self.complete(&request.transactional_id, commit, now_ms)),
+                    TxnState::Ongoing => (
+                        codes::NONE,
+                        self.complete(&request.transactional_id, commit, now_ms),
+                    ),
                     TxnState::CompleteCommit if commit => (codes::NONE, Vec::new()),
                     TxnState::CompleteAbort if !commit => (codes::NONE, Vec::new()),
-                    TxnState::PrepareCommit if commit => (codes::CONCURRENT_TRANSACTIONS, Vec::new()),
-                    TxnState::PrepareAbort if !commit => (codes::CONCURRENT_TRANSACTIONS, Vec::new()),
+                    TxnState::PrepareCommit if commit => {
+                        (codes::CONCURRENT_TRANSACTIONS, Vec::new())
+                    }
+                    TxnState::PrepareAbort if !commit => {
+                        (codes::CONCURRENT_TRANSACTIONS, Vec::new())
+                    }
                     TxnState::PrepareEpochFence => (codes::CONCURRENT_TRANSACTIONS, Vec::new()),
                     _ => (codes::INVALID_TXN_STATE, Vec::new()),
                 }
@@ -656,7 +729,9 @@ impl TxnCoordinator {
             let (id, epoch) = self
                 .txns
                 .get(&request.transactional_id)
-                .map_or((NO_PRODUCER_ID, NO_PRODUCER_EPOCH), |m| (m.producer_id, m.producer_epoch));
+                .map_or((NO_PRODUCER_ID, NO_PRODUCER_EPOCH), |m| {
+                    (m.producer_id, m.producer_epoch)
+                });
             response.producer_id = id;
             response.producer_epoch = epoch;
         }
@@ -675,9 +750,15 @@ impl TxnCoordinator {
     ) -> TxnOffsetCommitResponse {
         let txn_code = match self.txns.get(&request.transactional_id) {
             None => codes::INVALID_PRODUCER_ID_MAPPING,
-            Some(meta) if meta.producer_id != request.producer_id => codes::INVALID_PRODUCER_ID_MAPPING,
-            Some(meta) if meta.producer_epoch != request.producer_epoch => codes::INVALID_PRODUCER_EPOCH,
-            Some(meta) if meta.state != TxnState::Ongoing || !meta.groups.contains(&request.group_id) => {
+            Some(meta) if meta.producer_id != request.producer_id => {
+                codes::INVALID_PRODUCER_ID_MAPPING
+            }
+            Some(meta) if meta.producer_epoch != request.producer_epoch => {
+                codes::INVALID_PRODUCER_EPOCH
+            }
+            Some(meta)
+                if meta.state != TxnState::Ongoing || !meta.groups.contains(&request.group_id) =>
+            {
                 codes::INVALID_TXN_STATE
             }
             Some(_) => codes::NONE,
@@ -737,7 +818,12 @@ impl TxnCoordinator {
     /// Errors are produce-response codes: `INVALID_PRODUCER_EPOCH` for an older epoch,
     /// `INVALID_TXN_STATE` otherwise. Always `Ok` when
     /// [`TxnCoordinatorConfig::verify_partitions`] is off.
-    pub fn verify_transactional_produce(&self, batch: &BatchProducerInfo, topic: &str, partition: i32) -> Result<(), i16> {
+    pub fn verify_transactional_produce(
+        &self,
+        batch: &BatchProducerInfo,
+        topic: &str,
+        partition: i32,
+    ) -> Result<(), i16> {
         if !self.config.verify_partitions || !batch.is_transactional {
             return Ok(());
         }
@@ -759,7 +845,10 @@ impl TxnCoordinator {
     }
 
     /// DescribeTransactions (key 65), version 0.
-    pub fn describe_transactions(&self, request: &DescribeTransactionsRequest) -> DescribeTransactionsResponse {
+    pub fn describe_transactions(
+        &self,
+        request: &DescribeTransactionsRequest,
+    ) -> DescribeTransactionsResponse {
         let mut response = DescribeTransactionsResponse::default();
         for id in &request.transactional_ids {
             let described = match self.txns.get(id) {
@@ -774,7 +863,11 @@ impl TxnCoordinator {
                     for (topic, partition) in &meta.partitions {
                         match topics.last_mut() {
                             Some(last) if &last.topic == topic => last.partitions.push(*partition),
-                            _ => topics.push(TopicData::default().with_topic(topic.clone()).with_partitions(vec![*partition])),
+                            _ => topics.push(
+                                TopicData::default()
+                                    .with_topic(topic.clone())
+                                    .with_partitions(vec![*partition]),
+                            ),
                         }
                     }
                     DescribedTransaction::default()
@@ -796,7 +889,12 @@ impl TxnCoordinator {
     /// unknown names are echoed in `unknown_state_filters`, and when every state filter is
     /// unknown nothing matches. The v1 duration filter keeps transactions that have run
     /// longer than it.
-    pub fn list_transactions(&self, request: &ListTransactionsRequest, version: i16, now_ms: i64) -> ListTransactionsResponse {
+    pub fn list_transactions(
+        &self,
+        request: &ListTransactionsRequest,
+        version: i16,
+        now_ms: i64,
+    ) -> ListTransactionsResponse {
         let mut response = ListTransactionsResponse::default();
         let mut states = BTreeSet::new();
         for name in &request.state_filters {
@@ -810,12 +908,18 @@ impl TxnCoordinator {
         if !request.state_filters.is_empty() && states.is_empty() {
             return response;
         }
-        let duration = if version >= 1 { request.duration_filter } else { -1 };
+        let duration = if version >= 1 {
+            request.duration_filter
+        } else {
+            -1
+        };
         for meta in self.txns.values() {
             if !states.is_empty() && !states.contains(&meta.state) {
                 continue;
             }
-            if !request.producer_id_filters.is_empty() && !request.producer_id_filters.contains(&meta.producer_id) {
+            if !request.producer_id_filters.is_empty()
+                && !request.producer_id_filters.contains(&meta.producer_id)
+            {
                 continue;
             }
             if duration >= 0 && now_ms.saturating_sub(meta.start_time_ms) <= duration {
@@ -834,7 +938,10 @@ impl TxnCoordinator {
     /// When [`on_timeout`](Self::on_timeout) next has work: the earliest transaction timeout
     /// or `Prepare*` completion.
     pub fn next_deadline(&self) -> Option<i64> {
-        self.txns.values().filter_map(TransactionMetadata::deadline).min()
+        self.txns
+            .values()
+            .filter_map(TransactionMetadata::deadline)
+            .min()
     }
 
     /// Aborts every open transaction whose `transaction.timeout.ms` has passed (bumping the
@@ -861,11 +968,19 @@ impl TxnCoordinator {
         effects
     }
 
-    fn check_producer(&self, transactional_id: &str, producer_id: i64, epoch: i16) -> Result<&TransactionMetadata, i16> {
+    fn check_producer(
+        &self,
+        transactional_id: &str,
+        producer_id: i64,
+        epoch: i16,
+    ) -> Result<&TransactionMetadata, i16> {
         if transactional_id.is_empty() {
             return Err(codes::INVALID_REQUEST);
         }
-        let meta = self.txns.get(transactional_id).ok_or(codes::INVALID_PRODUCER_ID_MAPPING)?;
+        let meta = self
+            .txns
+            .get(transactional_id)
+            .ok_or(codes::INVALID_PRODUCER_ID_MAPPING)?;
         if meta.producer_id != producer_id {
             return Err(codes::INVALID_PRODUCER_ID_MAPPING);
         }
@@ -878,7 +993,10 @@ impl TxnCoordinator {
     /// Bumps the epoch (fencing the current producer) and aborts the open transaction.
     fn fence_and_abort(&mut self, transactional_id: &str, now_ms: i64) -> Vec<TxnEffect> {
         if let Some(meta) = self.txns.get_mut(transactional_id) {
-            meta.producer_epoch = meta.producer_epoch.checked_add(1).unwrap_or(meta.producer_epoch);
+            meta.producer_epoch = meta
+                .producer_epoch
+                .checked_add(1)
+                .unwrap_or(meta.producer_epoch);
         }
         self.complete(transactional_id, false, now_ms)
     }
@@ -892,8 +1010,12 @@ impl TxnCoordinator {
             return Vec::new();
         };
         let mut effects = Vec::new();
-        let partitions: Vec<(String, i32)> =
-            meta.partitions.iter().filter(|(t, _)| t != OFFSETS_TOPIC).cloned().collect();
+        let partitions: Vec<(String, i32)> = meta
+            .partitions
+            .iter()
+            .filter(|(t, _)| t != OFFSETS_TOPIC)
+            .cloned()
+            .collect();
         if !partitions.is_empty() {
             effects.push(TxnEffect::WriteMarkers {
                 transactional_id: transactional_id.to_owned(),
@@ -911,7 +1033,11 @@ impl TxnCoordinator {
                 commit,
             });
         }
-        meta.state = if commit { TxnState::PrepareCommit } else { TxnState::PrepareAbort };
+        meta.state = if commit {
+            TxnState::PrepareCommit
+        } else {
+            TxnState::PrepareAbort
+        };
         meta.last_update_ms = now_ms;
         if delay > 0 {
             meta.complete_at_ms = Some(now_ms.saturating_add(delay));
@@ -951,7 +1077,10 @@ fn fenced_for_version(code: i16, version: i16, first_version_with_fenced: i16) -
 }
 
 /// Groups `(topic, partition)` codes by topic, keeping request order.
-fn group_results(requested: &[(String, i32)], codes_by_partition: &[i16]) -> Vec<AddPartitionsToTxnTopicResult> {
+fn group_results(
+    requested: &[(String, i32)],
+    codes_by_partition: &[i16],
+) -> Vec<AddPartitionsToTxnTopicResult> {
     let mut out: Vec<AddPartitionsToTxnTopicResult> = Vec::new();
     for ((topic, partition), code) in requested.iter().zip(codes_by_partition) {
         let result = AddPartitionsToTxnPartitionResult::default()

@@ -49,13 +49,24 @@ impl TxnIndex {
     /// Closes `producer_id`'s open transaction with a marker at `marker_offset`. For an
     /// abort, the transaction joins the aborted index and is returned. Markers for producers
     /// with no open transaction here change nothing.
-    pub fn complete(&mut self, producer_id: i64, marker_offset: i64, commit: bool) -> Option<AbortedTxn> {
+    pub fn complete(
+        &mut self,
+        producer_id: i64,
+        marker_offset: i64,
+        commit: bool,
+    ) -> Option<AbortedTxn> {
         let first_offset = self.ongoing.remove(&producer_id)?;
         if commit {
             return None;
         }
-        let txn = AbortedTxn { producer_id, first_offset, last_offset: marker_offset };
-        let at = self.aborted.partition_point(|a| a.last_offset <= marker_offset);
+        let txn = AbortedTxn {
+            producer_id,
+            first_offset,
+            last_offset: marker_offset,
+        };
+        let at = self
+            .aborted
+            .partition_point(|a| a.last_offset <= marker_offset);
         self.aborted.insert(at, txn);
         Some(txn)
     }
@@ -67,7 +78,8 @@ impl TxnIndex {
 
     /// The last stable offset for a partition whose high watermark is `high_watermark`.
     pub fn last_stable_offset(&self, high_watermark: i64) -> i64 {
-        self.first_unstable_offset().map_or(high_watermark, |f| f.min(high_watermark))
+        self.first_unstable_offset()
+            .map_or(high_watermark, |f| f.min(high_watermark))
     }
 
     /// Open transactions, by producer id, with their first offsets.
@@ -80,7 +92,9 @@ impl TxnIndex {
     /// `upper_bound` is the offset just past the data the fetch returns (or the last stable
     /// offset). Ordered by marker offset.
     pub fn aborted_transactions(&self, fetch_offset: i64, upper_bound: i64) -> Vec<AbortedTxn> {
-        let start = self.aborted.partition_point(|a| a.last_offset < fetch_offset);
+        let start = self
+            .aborted
+            .partition_point(|a| a.last_offset < fetch_offset);
         self.aborted
             .iter()
             .skip(start)
@@ -90,7 +104,11 @@ impl TxnIndex {
     }
 
     /// [`aborted_transactions`](Self::aborted_transactions) in the shape of FetchResponse v4+.
-    pub fn aborted_for_fetch(&self, fetch_offset: i64, upper_bound: i64) -> Vec<AbortedTransaction> {
+    pub fn aborted_for_fetch(
+        &self,
+        fetch_offset: i64,
+        upper_bound: i64,
+    ) -> Vec<AbortedTransaction> {
         self.aborted_transactions(fetch_offset, upper_bound)
             .into_iter()
             .map(|a| {
@@ -121,11 +139,26 @@ mod tests {
         idx.begin(1, 9); // already open: keeps 4
         assert_eq!(idx.first_unstable_offset(), Some(4));
         assert_eq!(idx.last_stable_offset(12), 4);
-        assert_eq!(idx.last_stable_offset(3), 3, "never above the high watermark");
+        assert_eq!(
+            idx.last_stable_offset(3),
+            3,
+            "never above the high watermark"
+        );
         assert_eq!(idx.complete(1, 12, true), None);
         assert_eq!(idx.last_stable_offset(13), 7);
-        assert_eq!(idx.complete(3, 13, false), None, "no open transaction for producer 3");
-        assert_eq!(idx.complete(2, 14, false), Some(AbortedTxn { producer_id: 2, first_offset: 7, last_offset: 14 }));
+        assert_eq!(
+            idx.complete(3, 13, false),
+            None,
+            "no open transaction for producer 3"
+        );
+        assert_eq!(
+            idx.complete(2, 14, false),
+            Some(AbortedTxn {
+                producer_id: 2,
+                first_offset: 7,
+                last_offset: 14
+            })
+        );
         assert_eq!(idx.last_stable_offset(15), 15);
         assert_eq!(idx.ongoing().count(), 0);
     }
@@ -140,8 +173,15 @@ mod tests {
         idx.complete(2, 8, false);
         idx.begin(1, 10);
         idx.complete(1, 12, false);
-        let ids = |v: Vec<AbortedTxn>| v.iter().map(|a| (a.producer_id, a.first_offset)).collect::<Vec<_>>();
-        assert_eq!(ids(idx.aborted_transactions(0, 13)), vec![(1, 0), (2, 3), (1, 10)]);
+        let ids = |v: Vec<AbortedTxn>| {
+            v.iter()
+                .map(|a| (a.producer_id, a.first_offset))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(idx.aborted_transactions(0, 13)),
+            vec![(1, 0), (2, 3), (1, 10)]
+        );
         assert_eq!(ids(idx.aborted_transactions(6, 13)), vec![(2, 3), (1, 10)]);
         assert_eq!(ids(idx.aborted_transactions(0, 3)), vec![(1, 0)]);
         assert_eq!(ids(idx.aborted_transactions(9, 10)), vec![]);

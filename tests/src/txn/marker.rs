@@ -67,7 +67,12 @@ impl BatchProducerInfo {
     }
 
     /// A data batch description (for callers that already decoded the header themselves).
-    pub fn data(producer_id: i64, producer_epoch: i16, base_sequence: i32, record_count: i32) -> Self {
+    pub fn data(
+        producer_id: i64,
+        producer_epoch: i16,
+        base_sequence: i32,
+        record_count: i32,
+    ) -> Self {
         Self {
             producer_id,
             producer_epoch,
@@ -137,7 +142,11 @@ impl MarkerBatch {
         kafka_protocol::wire::write_varint(&mut record, 0); // offset delta
         kafka_protocol::wire::write_varint(&mut record, 4); // key length
         record.put_i16(0); // key version
-        record.put_i16(if self.marker.commit { COMMIT_MARKER_TYPE } else { ABORT_MARKER_TYPE });
+        record.put_i16(if self.marker.commit {
+            COMMIT_MARKER_TYPE
+        } else {
+            ABORT_MARKER_TYPE
+        });
         kafka_protocol::wire::write_varint(&mut record, 6); // value length
         record.put_i16(0); // value version
         record.put_i32(self.marker.coordinator_epoch);
@@ -145,7 +154,10 @@ impl MarkerBatch {
 
         let mut framed = BytesMut::with_capacity(record.len() + 2);
         // The record body is a handful of bytes, so its length always fits an i32.
-        kafka_protocol::wire::write_varint(&mut framed, i32::try_from(record.len()).unwrap_or(i32::MAX));
+        kafka_protocol::wire::write_varint(
+            &mut framed,
+            i32::try_from(record.len()).unwrap_or(i32::MAX),
+        );
         framed.extend_from_slice(&record);
 
         let total = BATCH_HEADER_LEN + framed.len();
@@ -197,7 +209,10 @@ pub fn parse_control_marker(batch: &[u8]) -> Option<ControlMarker> {
         ABORT_MARKER_TYPE => false,
         _ => return None,
     };
-    Some(ControlMarker { commit, coordinator_epoch })
+    Some(ControlMarker {
+        commit,
+        coordinator_epoch,
+    })
 }
 
 /// `base + delta` in sequence space: values past `i32::MAX` wrap to 0.
@@ -231,12 +246,19 @@ mod tests {
         let batch = MarkerBatch {
             producer_id: 77,
             producer_epoch: 3,
-            marker: ControlMarker { commit: true, coordinator_epoch: 9 },
+            marker: ControlMarker {
+                commit: true,
+                coordinator_epoch: 9,
+            },
             timestamp: 1_700_000_000_000,
             partition_leader_epoch: 4,
         }
         .encode();
-        assert_eq!(batch.len(), 78, "61-byte header plus a 17-byte control record");
+        assert_eq!(
+            batch.len(),
+            78,
+            "61-byte header plus a 17-byte control record"
+        );
         let batch_length = i32::from_be_bytes(batch[8..12].try_into().unwrap());
         assert_eq!(batch_length as usize, batch.len() - 12);
         let crc = u32::from_be_bytes(batch[17..21].try_into().unwrap());
@@ -250,14 +272,23 @@ mod tests {
         assert_eq!(info.max_timestamp, 1_700_000_000_000);
         assert_eq!(
             parse_control_marker(&batch),
-            Some(ControlMarker { commit: true, coordinator_epoch: 9 })
+            Some(ControlMarker {
+                commit: true,
+                coordinator_epoch: 9
+            })
         );
         let abort = MarkerBatch {
-            marker: ControlMarker { commit: false, coordinator_epoch: 0 },
+            marker: ControlMarker {
+                commit: false,
+                coordinator_epoch: 0,
+            },
             ..MarkerBatch {
                 producer_id: 1,
                 producer_epoch: 0,
-                marker: ControlMarker { commit: true, coordinator_epoch: 0 },
+                marker: ControlMarker {
+                    commit: true,
+                    coordinator_epoch: 0,
+                },
                 timestamp: 5,
                 partition_leader_epoch: -1,
             }

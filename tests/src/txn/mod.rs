@@ -41,11 +41,15 @@ pub mod coordinator;
 pub mod lso;
 pub mod marker;
 pub mod producer_state;
+#[cfg(test)]
+mod tests;
 
 pub use coordinator::{TxnCoordinator, TxnCoordinatorConfig, TxnEffect, TxnOffsetSink, TxnState};
 pub use lso::{AbortedTxn, TxnIndex};
 pub use marker::{BatchProducerInfo, ControlMarker, MarkerBatch};
-pub use producer_state::{AppendDecision, ProducerStateError, ProducerStateTable, UnknownProducerPolicy};
+pub use producer_state::{
+    AppendDecision, ProducerStateError, ProducerStateTable, UnknownProducerPolicy,
+};
 
 use bytes::Bytes;
 use kafka_protocol::messages::describe_producers_response::{PartitionResponse, TopicResponse};
@@ -100,11 +104,17 @@ pub struct PartitionTxnState {
 impl PartitionTxnState {
     /// Empty state with the given policy for producers the partition has not seen.
     pub fn with_policy(policy: UnknownProducerPolicy) -> Self {
-        Self { producers: ProducerStateTable::with_policy(policy), txns: TxnIndex::new() }
+        Self {
+            producers: ProducerStateTable::with_policy(policy),
+            txns: TxnIndex::new(),
+        }
     }
 
     /// See [`ProducerStateTable::validate_append`].
-    pub fn validate_append(&self, batch: &BatchProducerInfo) -> Result<AppendDecision, ProducerStateError> {
+    pub fn validate_append(
+        &self,
+        batch: &BatchProducerInfo,
+    ) -> Result<AppendDecision, ProducerStateError> {
         self.producers.validate_append(batch)
     }
 
@@ -125,7 +135,14 @@ impl PartitionTxnState {
         timestamp: i64,
         partition_leader_epoch: i32,
     ) -> Bytes {
-        MarkerBatch { producer_id, producer_epoch, marker, timestamp, partition_leader_epoch }.encode()
+        MarkerBatch {
+            producer_id,
+            producer_epoch,
+            marker,
+            timestamp,
+            partition_leader_epoch,
+        }
+        .encode()
     }
 
     /// See [`ProducerStateTable::validate_marker`].
@@ -135,7 +152,8 @@ impl PartitionTxnState {
         producer_epoch: i16,
         coordinator_epoch: i32,
     ) -> Result<(), ProducerStateError> {
-        self.producers.validate_marker(producer_id, producer_epoch, coordinator_epoch)
+        self.producers
+            .validate_marker(producer_id, producer_epoch, coordinator_epoch)
     }
 
     /// Records a marker appended at `offset`: closes the producer's open transaction and, for
@@ -149,7 +167,8 @@ impl PartitionTxnState {
         timestamp: i64,
         now_ms: i64,
     ) -> Option<AbortedTxn> {
-        self.producers.record_marker(producer_id, producer_epoch, marker, timestamp, now_ms);
+        self.producers
+            .record_marker(producer_id, producer_epoch, marker, timestamp, now_ms);
         self.txns.complete(producer_id, offset, marker.commit)
     }
 
@@ -159,7 +178,11 @@ impl PartitionTxnState {
     }
 
     /// See [`TxnIndex::aborted_for_fetch`].
-    pub fn aborted_for_fetch(&self, fetch_offset: i64, upper_bound: i64) -> Vec<AbortedTransaction> {
+    pub fn aborted_for_fetch(
+        &self,
+        fetch_offset: i64,
+        upper_bound: i64,
+    ) -> Vec<AbortedTransaction> {
         self.txns.aborted_for_fetch(fetch_offset, upper_bound)
     }
 
@@ -185,7 +208,9 @@ pub fn describe_producers<'a>(
                 Ok(state) => PartitionResponse::default()
                     .with_partition_index(index)
                     .with_active_producers(state.producers.describe()),
-                Err(code) => PartitionResponse::default().with_partition_index(index).with_error_code(code),
+                Err(code) => PartitionResponse::default()
+                    .with_partition_index(index)
+                    .with_error_code(code),
             };
             out.partitions.push(partition);
         }

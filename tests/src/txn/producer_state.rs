@@ -214,7 +214,10 @@ impl ProducerStateTable {
 
     /// An empty table with the given policy for unknown producers.
     pub fn with_policy(policy: UnknownProducerPolicy) -> Self {
-        Self { producers: BTreeMap::new(), policy }
+        Self {
+            producers: BTreeMap::new(),
+            policy,
+        }
     }
 
     /// The state of one producer, if the partition has any.
@@ -229,7 +232,10 @@ impl ProducerStateTable {
 
     /// Checks a data batch before it is appended. Pure: nothing changes until
     /// [`record_append`](Self::record_append).
-    pub fn validate_append(&self, batch: &BatchProducerInfo) -> Result<AppendDecision, ProducerStateError> {
+    pub fn validate_append(
+        &self,
+        batch: &BatchProducerInfo,
+    ) -> Result<AppendDecision, ProducerStateError> {
         if !batch.has_producer_id() {
             if batch.is_transactional {
                 return Err(ProducerStateError::InvalidRecord(
@@ -257,7 +263,9 @@ impl ProducerStateTable {
         if let Some(dup) = entry.find_duplicate(batch) {
             return Ok(AppendDecision::Duplicate {
                 base_offset: dup.base_offset,
-                last_offset: dup.base_offset.saturating_add(i64::from(dup.last_offset_delta)),
+                last_offset: dup
+                    .base_offset
+                    .saturating_add(i64::from(dup.last_offset_delta)),
             });
         }
         let expected = if batch.producer_epoch != entry.epoch {
@@ -282,34 +290,48 @@ impl ProducerStateTable {
             });
         }
         if entry.current_txn_first_offset.is_some() && !batch.is_transactional {
-            return Err(ProducerStateError::ExpectedTransactionalWrite { producer_id: batch.producer_id });
+            return Err(ProducerStateError::ExpectedTransactionalWrite {
+                producer_id: batch.producer_id,
+            });
         }
         Ok(AppendDecision::Append)
     }
 
-    fn validate_unknown(&self, batch: &BatchProducerInfo) -> Result<AppendDecision, ProducerStateError> {
+    fn validate_unknown(
+        &self,
+        batch: &BatchProducerInfo,
+    ) -> Result<AppendDecision, ProducerStateError> {
         if batch.base_sequence == 0 {
             return Ok(AppendDecision::Append);
         }
         match self.policy {
             UnknownProducerPolicy::AcceptAnySequence => Ok(AppendDecision::Append),
-            UnknownProducerPolicy::RequireSequenceZero => Err(ProducerStateError::OutOfOrderSequence {
-                producer_id: batch.producer_id,
-                epoch: batch.producer_epoch,
-                sequence: batch.base_sequence,
-                expected: 0,
-            }),
-            UnknownProducerPolicy::UnknownProducerId => Err(ProducerStateError::UnknownProducerId {
-                producer_id: batch.producer_id,
-                sequence: batch.base_sequence,
-            }),
+            UnknownProducerPolicy::RequireSequenceZero => {
+                Err(ProducerStateError::OutOfOrderSequence {
+                    producer_id: batch.producer_id,
+                    epoch: batch.producer_epoch,
+                    sequence: batch.base_sequence,
+                    expected: 0,
+                })
+            }
+            UnknownProducerPolicy::UnknownProducerId => {
+                Err(ProducerStateError::UnknownProducerId {
+                    producer_id: batch.producer_id,
+                    sequence: batch.base_sequence,
+                })
+            }
         }
     }
 
     /// Records a batch that [`validate_append`](Self::validate_append) accepted and the log
     /// stored at `base_offset`. Returns `true` when the batch opened a transaction on this
     /// partition (its base offset is then the transaction's first offset).
-    pub fn record_append(&mut self, batch: &BatchProducerInfo, base_offset: i64, now_ms: i64) -> bool {
+    pub fn record_append(
+        &mut self,
+        batch: &BatchProducerInfo,
+        base_offset: i64,
+        now_ms: i64,
+    ) -> bool {
         if !batch.has_producer_id() {
             return false;
         }
@@ -390,7 +412,8 @@ impl ProducerStateTable {
     pub fn expire(&mut self, now_ms: i64, expiration_ms: i64) -> usize {
         let before = self.producers.len();
         self.producers.retain(|_, e| {
-            e.current_txn_first_offset.is_some() || now_ms.saturating_sub(e.last_update_ms) < expiration_ms
+            e.current_txn_first_offset.is_some()
+                || now_ms.saturating_sub(e.last_update_ms) < expiration_ms
         });
         before - self.producers.len()
     }
@@ -440,7 +463,10 @@ mod tests {
         let mut next = 100;
         // Six batches of 2 records: sequences 0-1, 2-3, ..., 10-11 at offsets 100, 102, ...
         for i in 0..6 {
-            assert_eq!(produce(&mut t, data(7, 0, i * 2, 2), &mut next), Ok(AppendDecision::Append));
+            assert_eq!(
+                produce(&mut t, data(7, 0, i * 2, 2), &mut next),
+                Ok(AppendDecision::Append)
+            );
         }
         assert_eq!(next, 112);
         // The five newest are duplicates answered with their original offsets.
@@ -456,11 +482,22 @@ mod tests {
         // The oldest fell out of the window: a retry of it is out of order.
         assert_eq!(
             t.validate_append(&data(7, 0, 0, 2)),
-            Err(ProducerStateError::OutOfOrderSequence { producer_id: 7, epoch: 0, sequence: 0, expected: 12 })
+            Err(ProducerStateError::OutOfOrderSequence {
+                producer_id: 7,
+                epoch: 0,
+                sequence: 0,
+                expected: 12
+            })
         );
         // Same base sequence but a different record count is not a duplicate.
-        assert_eq!(t.validate_append(&data(7, 0, 10, 1)).map_err(|e| e.code()), Err(45));
-        assert_eq!(produce(&mut t, data(7, 0, 12, 1), &mut next), Ok(AppendDecision::Append));
+        assert_eq!(
+            t.validate_append(&data(7, 0, 10, 1)).map_err(|e| e.code()),
+            Err(45)
+        );
+        assert_eq!(
+            produce(&mut t, data(7, 0, 12, 1), &mut next),
+            Ok(AppendDecision::Append)
+        );
     }
 
     #[test]
@@ -475,16 +512,31 @@ mod tests {
         let e = t.validate_append(&data(1, 0, 4, 1)).unwrap_err();
         assert_eq!(
             e,
-            ProducerStateError::OutOfOrderSequence { producer_id: 1, epoch: 0, sequence: 4, expected: 3 }
+            ProducerStateError::OutOfOrderSequence {
+                producer_id: 1,
+                epoch: 0,
+                sequence: 4,
+                expected: 3
+            }
         );
         assert!(e.to_string().contains("expected 3"));
         produce(&mut t, data(1, 0, 3, 1), &mut next).unwrap();
 
         let lenient = ProducerStateTable::with_policy(UnknownProducerPolicy::AcceptAnySequence);
-        assert_eq!(lenient.validate_append(&data(2, 0, 42, 1)), Ok(AppendDecision::Append));
+        assert_eq!(
+            lenient.validate_append(&data(2, 0, 42, 1)),
+            Ok(AppendDecision::Append)
+        );
         let old = ProducerStateTable::with_policy(UnknownProducerPolicy::UnknownProducerId);
-        assert_eq!(old.validate_append(&data(2, 0, 42, 1)).map_err(|e| e.code()), Err(codes::UNKNOWN_PRODUCER_ID));
-        assert_eq!(old.validate_append(&data(2, 0, 0, 1)), Ok(AppendDecision::Append));
+        assert_eq!(
+            old.validate_append(&data(2, 0, 42, 1))
+                .map_err(|e| e.code()),
+            Err(codes::UNKNOWN_PRODUCER_ID)
+        );
+        assert_eq!(
+            old.validate_append(&data(2, 0, 0, 1)),
+            Ok(AppendDecision::Append)
+        );
     }
 
     #[test]
@@ -494,8 +546,15 @@ mod tests {
         assert_eq!(t.validate_append(&plain), Ok(AppendDecision::Append));
         assert!(!t.record_append(&plain, 0, 0));
         assert_eq!(t.producers().count(), 0);
-        assert_eq!(t.validate_append(&plain.transactional()).map_err(|e| e.code()), Err(codes::INVALID_RECORD));
-        assert_eq!(t.validate_append(&data(3, 0, -1, 1)).map_err(|e| e.code()), Err(codes::INVALID_RECORD));
+        assert_eq!(
+            t.validate_append(&plain.transactional())
+                .map_err(|e| e.code()),
+            Err(codes::INVALID_RECORD)
+        );
+        assert_eq!(
+            t.validate_append(&data(3, 0, -1, 1)).map_err(|e| e.code()),
+            Err(codes::INVALID_RECORD)
+        );
     }
 
     #[test]
@@ -504,16 +563,32 @@ mod tests {
         let mut next = 0;
         produce(&mut t, data(5, 2, 0, 4), &mut next).unwrap();
         let e = t.validate_append(&data(5, 1, 4, 1)).unwrap_err();
-        assert_eq!(e, ProducerStateError::InvalidProducerEpoch { producer_id: 5, epoch: 1, current_epoch: 2 });
+        assert_eq!(
+            e,
+            ProducerStateError::InvalidProducerEpoch {
+                producer_id: 5,
+                epoch: 1,
+                current_epoch: 2
+            }
+        );
         assert_eq!(e.code(), codes::INVALID_PRODUCER_EPOCH);
         // KIP-360 bump: epoch 3 must restart at sequence 0.
-        assert_eq!(t.validate_append(&data(5, 3, 4, 1)).map_err(|e| e.code()), Err(45));
+        assert_eq!(
+            t.validate_append(&data(5, 3, 4, 1)).map_err(|e| e.code()),
+            Err(45)
+        );
         produce(&mut t, data(5, 3, 0, 1), &mut next).unwrap();
         assert_eq!(t.producer(5).unwrap().epoch, 3);
         assert_eq!(t.producer(5).unwrap().last_sequence(), 0);
         // The old epoch's batches are no longer duplicates: the window was cleared.
-        assert_eq!(t.validate_append(&data(5, 2, 0, 4)).map_err(|e| e.code()), Err(47));
-        assert_eq!(produce(&mut t, data(5, 3, 1, 1), &mut next), Ok(AppendDecision::Append));
+        assert_eq!(
+            t.validate_append(&data(5, 2, 0, 4)).map_err(|e| e.code()),
+            Err(47)
+        );
+        assert_eq!(
+            produce(&mut t, data(5, 3, 1, 1), &mut next),
+            Ok(AppendDecision::Append)
+        );
     }
 
     #[test]
@@ -524,7 +599,10 @@ mod tests {
         assert_eq!(t.producer(9).unwrap().last_sequence(), i32::MAX);
         assert_eq!(
             t.validate_append(&data(9, 0, i32::MAX - 2, 3)),
-            Ok(AppendDecision::Duplicate { base_offset: 0, last_offset: 2 })
+            Ok(AppendDecision::Duplicate {
+                base_offset: 0,
+                last_offset: 2
+            })
         );
         // After i32::MAX the next sequence is 0; a batch spanning the wrap ends at 1.
         produce(&mut t, data(9, 0, 0, 2), &mut next).unwrap();
@@ -533,10 +611,16 @@ mod tests {
         let mut n2 = 0;
         produce(&mut t2, data(9, 0, i32::MAX - 1, 4), &mut n2).unwrap();
         assert_eq!(t2.producer(9).unwrap().last_sequence(), 1);
-        assert_eq!(t2.validate_append(&data(9, 0, 2, 1)), Ok(AppendDecision::Append));
+        assert_eq!(
+            t2.validate_append(&data(9, 0, 2, 1)),
+            Ok(AppendDecision::Append)
+        );
         assert_eq!(
             t2.validate_append(&data(9, 0, i32::MAX - 1, 4)),
-            Ok(AppendDecision::Duplicate { base_offset: 0, last_offset: 3 })
+            Ok(AppendDecision::Duplicate {
+                base_offset: 0,
+                last_offset: 3
+            })
         );
     }
 
@@ -547,16 +631,25 @@ mod tests {
         assert_eq!(t.validate_append(&b), Ok(AppendDecision::Append));
         assert!(t.record_append(&b, 40, 1));
         let b2 = data(11, 0, 2, 1).transactional();
-        assert!(!t.record_append(&b2, 42, 2), "second batch of the same transaction");
+        assert!(
+            !t.record_append(&b2, 42, 2),
+            "second batch of the same transaction"
+        );
         // Mixing a non-transactional write into the open transaction is refused.
-        assert_eq!(t.validate_append(&data(11, 0, 3, 1)).map_err(|e| e.code()), Err(codes::INVALID_TXN_STATE));
+        assert_eq!(
+            t.validate_append(&data(11, 0, 3, 1)).map_err(|e| e.code()),
+            Err(codes::INVALID_TXN_STATE)
+        );
         let d = t.describe();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].current_txn_start_offset, 40);
         assert_eq!(d[0].last_sequence, 2);
         assert_eq!(d[0].coordinator_epoch, -1);
         // A marker with a bumped epoch closes the transaction and restarts sequences.
-        let m = ControlMarker { commit: false, coordinator_epoch: 3 };
+        let m = ControlMarker {
+            commit: false,
+            coordinator_epoch: 3,
+        };
         assert_eq!(t.validate_marker(11, 1, 3), Ok(()));
         assert_eq!(t.record_marker(11, 1, m, 999, 3), Some(40));
         let d = t.describe();
@@ -565,9 +658,18 @@ mod tests {
         assert_eq!(d[0].last_sequence, -1);
         assert_eq!(d[0].last_timestamp, 999);
         assert_eq!(d[0].coordinator_epoch, 3);
-        assert_eq!(t.validate_marker(11, 0, 3).map_err(|e| e.code()), Err(codes::INVALID_PRODUCER_EPOCH));
-        assert_eq!(t.validate_marker(11, 1, 2).map_err(|e| e.code()), Err(codes::TRANSACTION_COORDINATOR_FENCED));
-        assert_eq!(t.validate_append(&data(11, 1, 0, 1)), Ok(AppendDecision::Append));
+        assert_eq!(
+            t.validate_marker(11, 0, 3).map_err(|e| e.code()),
+            Err(codes::INVALID_PRODUCER_EPOCH)
+        );
+        assert_eq!(
+            t.validate_marker(11, 1, 2).map_err(|e| e.code()),
+            Err(codes::TRANSACTION_COORDINATOR_FENCED)
+        );
+        assert_eq!(
+            t.validate_append(&data(11, 1, 0, 1)),
+            Ok(AppendDecision::Append)
+        );
         // Expiry keeps producers with open transactions only.
         assert_eq!(t.expire(1_000, 100), 1);
         assert_eq!(t.producers().count(), 0);
