@@ -88,7 +88,90 @@ impl Default for TxnCoordinatorConfig {
     }
 }
 
+/// A rejected coordinator setting.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TxnConfigError {
+    /// The key is not one [`TxnCoordinatorConfig::set`] knows.
+    #[error("unknown transaction coordinator config key {key:?}; known keys: {}", TxnCoordinatorConfig::KEYS.join(", "))]
+    UnknownKey {
+        /// The key as given.
+        key: String,
+    },
+    /// The value does not parse or is out of range.
+    #[error("invalid value {value:?} for {key}: expected {expected}")]
+    InvalidValue {
+        /// The key.
+        key: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
+}
+
 impl TxnCoordinatorConfig {
+    /// The Kafka broker properties [`set`](Self::set) accepts.
+    pub const KEYS: [&'static str; 3] = [
+        "transaction.max.timeout.ms",
+        "offsets.topic.num.partitions",
+        "transaction.partition.verification.enable",
+    ];
+
+    /// Builds a config from Kafka-style `key=value` broker properties, starting from the
+    /// defaults. Every key must be one of [`KEYS`](Self::KEYS).
+    pub fn from_properties<K: AsRef<str>, V: AsRef<str>>(
+        properties: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, TxnConfigError> {
+        let mut config = Self::default();
+        for (key, value) in properties {
+            config.set(key.as_ref(), value.as_ref())?;
+        }
+        Ok(config)
+    }
+
+    /// Applies one Kafka broker property.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), TxnConfigError> {
+        let positive = |key: &'static str| {
+            value
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| TxnConfigError::InvalidValue {
+                    key,
+                    value: value.to_owned(),
+                    expected: "an integer from 1 to 2147483647",
+                })
+        };
+        match key {
+            "transaction.max.timeout.ms" => {
+                self.transaction_max_timeout_ms = positive("transaction.max.timeout.ms")?
+            }
+            "offsets.topic.num.partitions" => {
+                self.offsets_topic_partitions = positive("offsets.topic.num.partitions")?
+            }
+            "transaction.partition.verification.enable" => {
+                self.verify_partitions = match value.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(TxnConfigError::InvalidValue {
+                            key: "transaction.partition.verification.enable",
+                            value: value.to_owned(),
+                            expected: "true or false",
+                        })
+                    }
+                }
+            }
+            other => {
+                return Err(TxnConfigError::UnknownKey {
+                    key: other.to_owned(),
+                })
+            }
+        }
+        Ok(())
+    }
+
     /// Sets `transaction.max.timeout.ms`.
     pub fn with_transaction_max_timeout_ms(mut self, ms: i32) -> Self {
         self.transaction_max_timeout_ms = ms;

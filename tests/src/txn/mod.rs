@@ -44,7 +44,9 @@ pub mod producer_state;
 #[cfg(test)]
 mod tests;
 
-pub use coordinator::{TxnCoordinator, TxnCoordinatorConfig, TxnEffect, TxnOffsetSink, TxnState};
+pub use coordinator::{
+    TxnConfigError, TxnCoordinator, TxnCoordinatorConfig, TxnEffect, TxnOffsetSink, TxnState,
+};
 pub use lso::{AbortedTxn, TxnIndex};
 pub use marker::{BatchProducerInfo, ControlMarker, MarkerBatch};
 pub use producer_state::{
@@ -56,40 +58,43 @@ use kafka_protocol::messages::describe_producers_response::{PartitionResponse, T
 use kafka_protocol::messages::fetch_response::AbortedTransaction;
 use kafka_protocol::messages::{DescribeProducersRequest, DescribeProducersResponse};
 
-/// The Kafka error codes this module answers with, by their Kafka names.
+/// The Kafka error codes this module answers with, as the `i16` the generated messages carry,
+/// taken from [`kafka_protocol::ErrorCode`].
 pub mod codes {
+    use kafka_protocol::ErrorCode;
+
     /// No error.
     pub const NONE: i16 = 0;
     /// `UNKNOWN_TOPIC_OR_PARTITION`.
-    pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+    pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = ErrorCode::UnknownTopicOrPartition.code();
     /// `NOT_COORDINATOR`.
-    pub const NOT_COORDINATOR: i16 = 16;
+    pub const NOT_COORDINATOR: i16 = ErrorCode::NotCoordinator.code();
     /// `INVALID_REQUEST`.
-    pub const INVALID_REQUEST: i16 = 42;
+    pub const INVALID_REQUEST: i16 = ErrorCode::InvalidRequest.code();
     /// `OUT_OF_ORDER_SEQUENCE_NUMBER`.
-    pub const OUT_OF_ORDER_SEQUENCE_NUMBER: i16 = 45;
+    pub const OUT_OF_ORDER_SEQUENCE_NUMBER: i16 = ErrorCode::OutOfOrderSequenceNumber.code();
     /// `INVALID_PRODUCER_EPOCH`.
-    pub const INVALID_PRODUCER_EPOCH: i16 = 47;
+    pub const INVALID_PRODUCER_EPOCH: i16 = ErrorCode::InvalidProducerEpoch.code();
     /// `INVALID_TXN_STATE`.
-    pub const INVALID_TXN_STATE: i16 = 48;
+    pub const INVALID_TXN_STATE: i16 = ErrorCode::InvalidTxnState.code();
     /// `INVALID_PRODUCER_ID_MAPPING`.
-    pub const INVALID_PRODUCER_ID_MAPPING: i16 = 49;
+    pub const INVALID_PRODUCER_ID_MAPPING: i16 = ErrorCode::InvalidProducerIdMapping.code();
     /// `INVALID_TRANSACTION_TIMEOUT`.
-    pub const INVALID_TRANSACTION_TIMEOUT: i16 = 50;
+    pub const INVALID_TRANSACTION_TIMEOUT: i16 = ErrorCode::InvalidTransactionTimeout.code();
     /// `CONCURRENT_TRANSACTIONS`.
-    pub const CONCURRENT_TRANSACTIONS: i16 = 51;
+    pub const CONCURRENT_TRANSACTIONS: i16 = ErrorCode::ConcurrentTransactions.code();
     /// `TRANSACTION_COORDINATOR_FENCED`.
-    pub const TRANSACTION_COORDINATOR_FENCED: i16 = 52;
+    pub const TRANSACTION_COORDINATOR_FENCED: i16 = ErrorCode::TransactionCoordinatorFenced.code();
     /// `OPERATION_NOT_ATTEMPTED`.
-    pub const OPERATION_NOT_ATTEMPTED: i16 = 55;
+    pub const OPERATION_NOT_ATTEMPTED: i16 = ErrorCode::OperationNotAttempted.code();
     /// `UNKNOWN_PRODUCER_ID`.
-    pub const UNKNOWN_PRODUCER_ID: i16 = 59;
+    pub const UNKNOWN_PRODUCER_ID: i16 = ErrorCode::UnknownProducerId.code();
     /// `INVALID_RECORD`.
-    pub const INVALID_RECORD: i16 = 87;
+    pub const INVALID_RECORD: i16 = ErrorCode::InvalidRecord.code();
     /// `PRODUCER_FENCED`.
-    pub const PRODUCER_FENCED: i16 = 90;
+    pub const PRODUCER_FENCED: i16 = ErrorCode::ProducerFenced.code();
     /// `TRANSACTIONAL_ID_NOT_FOUND`.
-    pub const TRANSACTIONAL_ID_NOT_FOUND: i16 = 105;
+    pub const TRANSACTIONAL_ID_NOT_FOUND: i16 = ErrorCode::TransactionalIdNotFound.code();
 }
 
 /// Everything transactional one partition keeps: producer state and the transaction index.

@@ -1119,3 +1119,37 @@ fn verification_can_be_switched_off() {
     assert_eq!(h.produce(2, Harness::txn_batch(pid, epoch, 0, 1)), Ok(0));
     assert_eq!(h.partition(2).state.last_stable_offset(1), 0);
 }
+
+#[test]
+fn config_from_kafka_properties() {
+    let c = TxnCoordinatorConfig::from_properties([
+        ("transaction.max.timeout.ms", "60000"),
+        ("offsets.topic.num.partitions", "3"),
+        ("transaction.partition.verification.enable", "false"),
+    ])
+    .unwrap();
+    assert_eq!(c.transaction_max_timeout_ms, 60_000);
+    assert_eq!(c.offsets_topic_partitions, 3);
+    assert!(!c.verify_partitions);
+    let unknown =
+        TxnCoordinatorConfig::from_properties([("transaction.timeout.ms", "1")]).unwrap_err();
+    assert!(
+        unknown.to_string().contains("transaction.timeout.ms"),
+        "{unknown}"
+    );
+    let bad =
+        TxnCoordinatorConfig::from_properties([("transaction.max.timeout.ms", "0")]).unwrap_err();
+    assert_eq!(
+        bad,
+        super::coordinator::TxnConfigError::InvalidValue {
+            key: "transaction.max.timeout.ms",
+            value: "0".into(),
+            expected: "an integer from 1 to 2147483647",
+        }
+    );
+    assert!(TxnCoordinatorConfig::from_properties([(
+        "transaction.partition.verification.enable",
+        "yes"
+    )])
+    .is_err());
+}
