@@ -64,6 +64,9 @@ pub enum AppendDecision {
         base_offset: i64,
         /// Offset of the batch's last record.
         last_offset: i64,
+        /// The max timestamp recorded for the original batch (Kafka answers it as
+        /// `log_append_time_ms` for duplicates).
+        timestamp: i64,
     },
 }
 
@@ -146,6 +149,7 @@ struct CachedBatch {
     last_sequence: i32,
     base_offset: i64,
     last_offset_delta: i32,
+    timestamp: i64,
 }
 
 /// What a partition knows about one producer.
@@ -266,6 +270,7 @@ impl ProducerStateTable {
                 last_offset: dup
                     .base_offset
                     .saturating_add(i64::from(dup.last_offset_delta)),
+                timestamp: dup.timestamp,
             });
         }
         let expected = if batch.producer_epoch != entry.epoch {
@@ -348,6 +353,7 @@ impl ProducerStateTable {
             last_sequence: batch.last_sequence(),
             base_offset,
             last_offset_delta: batch.last_offset_delta,
+            timestamp: batch.max_timestamp,
         });
         entry.last_timestamp = batch.max_timestamp;
         entry.last_update_ms = now_ms;
@@ -437,6 +443,8 @@ impl ProducerStateTable {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, VecDeque};
+
     use super::*;
 
     fn data(pid: i64, epoch: i16, seq: i32, count: i32) -> BatchProducerInfo {
@@ -475,7 +483,8 @@ mod tests {
                 t.validate_append(&data(7, 0, i * 2, 2)),
                 Ok(AppendDecision::Duplicate {
                     base_offset: 100 + i64::from(i) * 2,
-                    last_offset: 101 + i64::from(i) * 2
+                    last_offset: 101 + i64::from(i) * 2,
+                    timestamp: -1,
                 })
             );
         }
@@ -601,7 +610,8 @@ mod tests {
             t.validate_append(&data(9, 0, i32::MAX - 2, 3)),
             Ok(AppendDecision::Duplicate {
                 base_offset: 0,
-                last_offset: 2
+                last_offset: 2,
+                timestamp: -1,
             })
         );
         // After i32::MAX the next sequence is 0; a batch spanning the wrap ends at 1.
@@ -619,7 +629,8 @@ mod tests {
             t2.validate_append(&data(9, 0, i32::MAX - 1, 4)),
             Ok(AppendDecision::Duplicate {
                 base_offset: 0,
-                last_offset: 3
+                last_offset: 3,
+                timestamp: -1,
             })
         );
     }
@@ -634,6 +645,14 @@ mod tests {
         assert!(
             !t.record_append(&b2, 42, 2),
             "second batch of the same transaction"
+        );
+        assert_eq!(
+            t.validate_append(&b),
+            Ok(AppendDecision::Duplicate {
+                base_offset: 40,
+                last_offset: 41,
+                timestamp: 1234
+            })
         );
         // Mixing a non-transactional write into the open transaction is refused.
         assert_eq!(
@@ -673,5 +692,93 @@ mod tests {
         // Expiry keeps producers with open transactions only.
         assert_eq!(t.expire(1_000, 100), 1);
         assert_eq!(t.producers().count(), 0);
+    }
+
+    /// xorshift64*: a tiny deterministic generator for the retry model below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A producer with up to five batches in flight over an ordered connection that sometimes
+    /// drops (all in-flight responses lost, every unacknowledged batch resent in order). The
+    /// partition must store every sequence exactly once, in order, and answer every resend of
+    /// an appended batch with the offsets of its first append.
+    #[test]
+    fn retries_over_a_lossy_connection_never_duplicate_or_reorder() {
+        for seed in [1u64, 7, 42, 1234, 0xdead_beef] {
+            let mut rng = Rng(seed);
+            let mut table = ProducerStateTable::new();
+            let mut log: Vec<(i32, i32)> = Vec::new(); // (first sequence, record count)
+            let mut next_offset = 0i64;
+            let mut first_offsets: BTreeMap<i32, i64> = BTreeMap::new();
+            let mut unacked: VecDeque<(i32, i32)> = VecDeque::new();
+            let mut wire: VecDeque<(i32, i32)> = VecDeque::new();
+            let mut next_seq = 0i32;
+            let mut duplicates = 0;
+            for _ in 0..3000 {
+                if unacked.len() < DUPLICATE_WINDOW && rng.below(2) == 0 {
+                    let count = 1 + rng.below(3) as i32;
+                    unacked.push_back((next_seq, count));
+                    wire.push_back((next_seq, count));
+                    next_seq += count;
+                    continue;
+                }
+                let Some((seq, count)) = wire.pop_front() else {
+                    continue;
+                };
+                let batch = data(3, 0, seq, count);
+                let base = match table.validate_append(&batch) {
+                    Ok(AppendDecision::Append) => {
+                        let base = next_offset;
+                        table.record_append(&batch, base, 0);
+                        log.push((seq, count));
+                        next_offset += i64::from(count);
+                        first_offsets.insert(seq, base);
+                        base
+                    }
+                    Ok(AppendDecision::Duplicate { base_offset, .. }) => {
+                        duplicates += 1;
+                        assert_eq!(first_offsets.get(&seq), Some(&base_offset), "seed {seed}");
+                        base_offset
+                    }
+                    Err(e) => panic!("seed {seed}: in-order resend refused: {e}"),
+                };
+                if rng.below(4) == 0 {
+                    // Connection lost: responses never arrive, everything unacked is resent.
+                    wire.clear();
+                    wire.extend(unacked.iter().copied());
+                } else {
+                    assert_eq!(
+                        unacked.pop_front(),
+                        Some((seq, count)),
+                        "responses complete in order"
+                    );
+                    assert_eq!(first_offsets[&seq], base);
+                }
+            }
+            assert!(
+                duplicates > 100,
+                "seed {seed}: the model exercised resends ({duplicates})"
+            );
+            let mut expected = 0;
+            for (seq, count) in &log {
+                assert_eq!(
+                    *seq, expected,
+                    "seed {seed}: log holds each sequence once, in order"
+                );
+                expected += count;
+            }
+        }
     }
 }
