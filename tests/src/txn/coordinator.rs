@@ -434,6 +434,14 @@ impl TxnCoordinator {
         &self.config
     }
 
+    /// Simulates the coordinator moving to another broker: later markers carry a higher
+    /// coordinator epoch, so partitions refuse markers from the old one
+    /// (`TRANSACTION_COORDINATOR_FENCED`). Returns the new epoch.
+    pub fn bump_coordinator_epoch(&mut self) -> i32 {
+        self.config.coordinator_epoch = self.config.coordinator_epoch.saturating_add(1);
+        self.config.coordinator_epoch
+    }
+
     /// The metadata of one transactional id.
     pub fn transaction(&self, transactional_id: &str) -> Option<&TransactionMetadata> {
         self.txns.get(transactional_id)

@@ -1153,3 +1153,30 @@ fn config_from_kafka_properties() {
     )])
     .is_err());
 }
+
+#[test]
+fn coordinator_failover_raises_the_marker_coordinator_epoch() {
+    let mut h = Harness::new(TxnCoordinatorConfig::default());
+    let (pid, epoch) = ok_init(&h.init("tx-f", 4));
+    h.add("tx-f", pid, epoch, &[0], 3);
+    h.produce(0, Harness::txn_batch(pid, epoch, 0, 1)).unwrap();
+    assert_eq!(h.end("tx-f", pid, epoch, true, 3), codes::NONE);
+    assert_eq!(h.coordinator.bump_coordinator_epoch(), 1);
+    h.add("tx-f", pid, epoch, &[0], 3);
+    h.produce(0, Harness::txn_batch(pid, epoch, 1, 1)).unwrap();
+    assert_eq!(h.end("tx-f", pid, epoch, false, 3), codes::NONE);
+    let p = h.partition(0);
+    assert_eq!(
+        p.log.last().unwrap().control,
+        Some(ControlMarker {
+            commit: false,
+            coordinator_epoch: 1
+        })
+    );
+    // A marker from the old coordinator is now refused by the partition.
+    assert_eq!(
+        p.state.validate_marker(pid, epoch, 0).map_err(|e| e.code()),
+        Err(codes::TRANSACTION_COORDINATOR_FENCED)
+    );
+    assert_eq!(h.read_committed(0, 0), vec![0]);
+}
