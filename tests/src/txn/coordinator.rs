@@ -829,9 +829,13 @@ impl TxnCoordinator {
         (response, effects)
     }
 
-    /// TxnOffsetCommit (key 28), versions 0-4. Checks the producer against the transaction
-    /// (id mapping, epoch, the group added through AddOffsetsToTxn), unknown partitions, and
-    /// the member fields through the group coordinator, then stages the offsets there.
+    /// TxnOffsetCommit (key 28), versions 0-4, with a minimal group side behind
+    /// [`TxnOffsetSink`]. Order of checks: unknown partitions (per partition), then the
+    /// transaction ([`check_txn_offset_commit`](Self::check_txn_offset_commit)), then the
+    /// member fields through the sink; the accepted offsets are staged in one call.
+    ///
+    /// A group coordinator with its own TxnOffsetCommit handler can instead call
+    /// `check_txn_offset_commit` first and answer [`txn_offset_commit_error`] on failure.
     pub fn txn_offset_commit(
         &mut self,
         request: &TxnOffsetCommitRequest,
@@ -839,25 +843,9 @@ impl TxnCoordinator {
         groups: &mut dyn TxnOffsetSink,
         now_ms: i64,
     ) -> TxnOffsetCommitResponse {
-        let txn_code = match self.txns.get(&request.transactional_id) {
-            None => codes::INVALID_PRODUCER_ID_MAPPING,
-            Some(meta) if meta.producer_id != request.producer_id => {
-                codes::INVALID_PRODUCER_ID_MAPPING
-            }
-            Some(meta) if meta.producer_epoch != request.producer_epoch => {
-                codes::INVALID_PRODUCER_EPOCH
-            }
-            Some(meta)
-                if meta.state != TxnState::Ongoing || !meta.groups.contains(&request.group_id) =>
-            {
-                codes::INVALID_TXN_STATE
-            }
-            Some(_) => codes::NONE,
-        };
-        let common = if txn_code != codes::NONE {
-            txn_code
-        } else {
-            match groups.validate_member(
+        let common = match self.check_txn_offset_commit(request) {
+            Err(code) => code,
+            Ok(()) => match groups.validate_member(
                 &request.group_id,
                 request.generation_id,
                 &request.member_id,
@@ -865,17 +853,17 @@ impl TxnCoordinator {
             ) {
                 Ok(()) => codes::NONE,
                 Err(code) => code,
-            }
+            },
         };
         let mut staged = Vec::new();
         let mut response = TxnOffsetCommitResponse::default();
         for topic in &request.topics {
             let mut out = TxnOffsetCommitResponseTopic::default().with_name(topic.name.clone());
             for p in &topic.partitions {
-                let code = if common != codes::NONE {
-                    common
-                } else if !topics.partition_exists(&topic.name, p.partition_index) {
+                let code = if !topics.partition_exists(&topic.name, p.partition_index) {
                     codes::UNKNOWN_TOPIC_OR_PARTITION
+                } else if common != codes::NONE {
+                    common
                 } else {
                     staged.push(TxnOffset {
                         topic: topic.name.clone(),
@@ -901,6 +889,28 @@ impl TxnCoordinator {
             }
         }
         response
+    }
+
+    /// The transaction side of TxnOffsetCommit: the transactional id must map to the
+    /// request's producer id (`INVALID_PRODUCER_ID_MAPPING`), with the current epoch
+    /// (`INVALID_PRODUCER_EPOCH`), and the group must have been added to the open
+    /// transaction with AddOffsetsToTxn (`INVALID_TXN_STATE`), as KIP-890 verification
+    /// requires.
+    pub fn check_txn_offset_commit(&self, request: &TxnOffsetCommitRequest) -> Result<(), i16> {
+        let meta = self
+            .txns
+            .get(&request.transactional_id)
+            .ok_or(codes::INVALID_PRODUCER_ID_MAPPING)?;
+        if meta.producer_id != request.producer_id {
+            return Err(codes::INVALID_PRODUCER_ID_MAPPING);
+        }
+        if meta.producer_epoch != request.producer_epoch {
+            return Err(codes::INVALID_PRODUCER_EPOCH);
+        }
+        if meta.state != TxnState::Ongoing || !meta.groups.contains(&request.group_id) {
+            return Err(codes::INVALID_TXN_STATE);
+        }
+        Ok(())
     }
 
     /// Checks a transactional data batch against the coordinator before the partition
@@ -1137,6 +1147,32 @@ impl TxnCoordinator {
         }
         effects
     }
+}
+
+/// A TxnOffsetCommit response carrying `code` for every partition of the request.
+pub fn txn_offset_commit_error(
+    request: &TxnOffsetCommitRequest,
+    code: i16,
+) -> TxnOffsetCommitResponse {
+    let topics = request
+        .topics
+        .iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    TxnOffsetCommitResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(code)
+                })
+                .collect();
+            TxnOffsetCommitResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(partitions)
+        })
+        .collect();
+    TxnOffsetCommitResponse::default().with_topics(topics)
 }
 
 /// Moves a `Prepare*` transaction to its `Complete*` state.

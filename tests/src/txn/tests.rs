@@ -884,6 +884,34 @@ fn txn_offset_commit_stages_offsets_until_the_transaction_ends() {
         run(&mut h, &commit_req("g1", pid, epoch, 7, 10)),
         vec![codes::UNKNOWN_TOPIC_OR_PARTITION]
     );
+    // Unknown partitions are reported before transaction errors.
+    assert_eq!(
+        run(&mut h, &commit_req("g1", pid, epoch + 1, 7, 10)),
+        vec![codes::UNKNOWN_TOPIC_OR_PARTITION]
+    );
+    // The split form for a group coordinator with its own handler.
+    let stale = commit_req("g1", pid, epoch + 1, 0, 10);
+    assert_eq!(
+        h.coordinator.check_txn_offset_commit(&stale),
+        Err(codes::INVALID_PRODUCER_EPOCH)
+    );
+    assert_eq!(
+        h.coordinator
+            .check_txn_offset_commit(&commit_req("g2", pid, epoch, 0, 10)),
+        Err(codes::INVALID_TXN_STATE),
+        "group g2 was never added"
+    );
+    let error = super::coordinator::txn_offset_commit_error(&stale, codes::INVALID_PRODUCER_EPOCH);
+    assert_eq!(error.topics[0].name, TOPIC);
+    assert_eq!(
+        error.topics[0].partitions[0].error_code,
+        codes::INVALID_PRODUCER_EPOCH
+    );
+    assert_eq!(
+        h.coordinator
+            .check_txn_offset_commit(&commit_req("g1", pid, epoch, 0, 10)),
+        Ok(())
+    );
     // KIP-447 member fields are checked by the group coordinator.
     h.groups.member_error = Some(22); // ILLEGAL_GENERATION
     let with_member = commit_req("g1", pid, epoch, 0, 10)
