@@ -19,23 +19,44 @@
 //!
 //! # How the actor uses this
 //!
-//! Produce, per partition, after the batch passed format validation:
-//! 1. `let info = BatchProducerInfo::parse(records)`.
-//! 2. If `info.is_transactional`: `coordinator.verify_transactional_produce(&info, topic,
-//!    partition)?` (KIP-890 part 1 style; refuses writes to partitions not added).
-//! 3. `match partition_txn.validate_append(&info)?`: `Duplicate { base_offset, .. }` ->
-//!    answer NONE with that offset, append nothing; `Append` -> append, then
-//!    `partition_txn.record_append(&info, base_offset, now)`.
+//! State: one [`TxnCoordinator`] for the cluster, one [`PartitionTxnState`] per partition.
 //!
-//! Fetch: with isolation level 1 (read_committed) serve only batches below
-//! `partition_txn.last_stable_offset(hw)` and put
-//! `partition_txn.aborted_for_fetch(fetch_offset, end_of_returned_data)` in
-//! `aborted_transactions`; always report `last_stable_offset` (v4+).
+//! Produce (v3+), per partition, after the batch passed format validation:
+//! 1. `let info = BatchProducerInfo::parse(records)`; on a LogAppendTime topic set
+//!    `info.max_timestamp` to the append time.
+//! 2. `coordinator.verify_transactional_produce(&info, topic, partition)?` (a no-op for
+//!    non-transactional batches; refuses transactional writes to partitions the transaction
+//!    never added, KIP-890 part 1 style).
+//! 3. `partition_txn.validate_append(&info)` (errors: `e.code()`, `e.to_string()` for v8+
+//!    `error_message`): `Duplicate { base_offset, timestamp, .. }` -> answer NONE with that
+//!    base offset (and `timestamp` as `log_append_time_ms` on LogAppendTime topics), append
+//!    nothing; `Append` -> append, then `partition_txn.record_append(&info, base_offset, now)`.
 //!
-//! Effects from the coordinator: for [`TxnEffect::WriteMarkers`], per partition encode
-//! [`PartitionTxnState::marker_batch`], append it, then `record_marker(.., offset, ..)`; for
-//! [`TxnEffect::CompleteTxnOffsets`] call the group coordinator
-//! ([`coordinator::TxnOffsetSink::complete`]).
+//! Fetch (v4+) and ListOffsets: with isolation level 1 (read_committed) serve only whole
+//! batches whose last offset is below `partition_txn.last_stable_offset(hw)` (the read must
+//! stop there, not only start below it), and put
+//! `partition_txn.aborted_for_fetch(fetch_offset, last_returned_offset + 1)` in
+//! `aborted_transactions` (`None`/empty for read_uncommitted). Always report
+//! `last_stable_offset`. ListOffsets latest (-1) with read_committed answers the LSO.
+//!
+//! Transaction APIs: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+//! DescribeTransactions and ListTransactions map one-to-one onto [`TxnCoordinator`] methods
+//! (the actor decides NOT_COORDINATOR beforehand). TxnOffsetCommit: either
+//! [`TxnCoordinator::txn_offset_commit`] with a [`TxnOffsetSink`] adaptor, or
+//! [`TxnCoordinator::check_txn_offset_commit`] and then the group coordinator's own handler
+//! ([`coordinator::txn_offset_commit_error`] on failure). DescribeProducers:
+//! [`describe_producers`].
+//!
+//! Effects, returned by InitProducerId, EndTxn and `on_timeout`: for
+//! [`TxnEffect::WriteMarkers`], per partition check [`PartitionTxnState::validate_marker`],
+//! append [`PartitionTxnState::marker_batch`] (a valid v2 control batch; the log patches base
+//! offset and leader epoch), then [`PartitionTxnState::record_marker`] with the offset it got;
+//! for [`TxnEffect::CompleteTxnOffsets`] call the group coordinator's completion
+//! ([`TxnEffect::apply_offsets`]).
+//!
+//! Timers: sleep until `coordinator.next_deadline()` and call `on_timeout(now)`; recompute the
+//! deadline after every transaction request. DeleteRecords and retention:
+//! [`PartitionTxnState::truncate_front`].
 
 pub mod coordinator;
 pub mod lso;
