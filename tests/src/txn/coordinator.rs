@@ -73,6 +73,10 @@ pub struct TxnCoordinatorConfig {
     /// Whether [`TxnCoordinator::verify_transactional_produce`] checks anything (KIP-890
     /// part 1's `transaction.partition.verification.enable`). Default true.
     pub verify_partitions: bool,
+    /// `transactional.id.expiration.ms`: how long an idle transactional id (no open
+    /// transaction) is kept before [`TxnCoordinator::expire_transactional_ids`] forgets it.
+    /// Default 604800000 (7 days).
+    pub transactional_id_expiration_ms: i64,
 }
 
 impl Default for TxnCoordinatorConfig {
@@ -84,6 +88,7 @@ impl Default for TxnCoordinatorConfig {
             first_producer_id: 1000,
             coordinator_epoch: 0,
             verify_partitions: true,
+            transactional_id_expiration_ms: 604_800_000,
         }
     }
 }
@@ -111,8 +116,9 @@ pub enum TxnConfigError {
 
 impl TxnCoordinatorConfig {
     /// The Kafka broker properties [`set`](Self::set) accepts.
-    pub const KEYS: [&'static str; 3] = [
+    pub const KEYS: [&'static str; 4] = [
         "transaction.max.timeout.ms",
+        "transactional.id.expiration.ms",
         "offsets.topic.num.partitions",
         "transaction.partition.verification.enable",
     ];
@@ -147,6 +153,10 @@ impl TxnCoordinatorConfig {
             "transaction.max.timeout.ms" => {
                 self.transaction_max_timeout_ms = positive("transaction.max.timeout.ms")?
             }
+            "transactional.id.expiration.ms" => {
+                self.transactional_id_expiration_ms =
+                    i64::from(positive("transactional.id.expiration.ms")?)
+            }
             "offsets.topic.num.partitions" => {
                 self.offsets_topic_partitions = positive("offsets.topic.num.partitions")?
             }
@@ -170,6 +180,12 @@ impl TxnCoordinatorConfig {
             }
         }
         Ok(())
+    }
+
+    /// Sets `transactional.id.expiration.ms`.
+    pub fn with_transactional_id_expiration_ms(mut self, ms: i64) -> Self {
+        self.transactional_id_expiration_ms = ms;
+        self
     }
 
     /// Sets `transaction.max.timeout.ms`.
@@ -224,8 +240,8 @@ pub enum TxnState {
     CompleteCommit,
     /// The last transaction aborted.
     CompleteAbort,
-    /// Expired. Never entered here (transactional id expiry is not modelled), but accepted in
-    /// ListTransactions filters.
+    /// Being expired. Never entered here ([`TxnCoordinator::expire_transactional_ids`]
+    /// removes ids at once), but accepted in ListTransactions filters.
     Dead,
     /// Fencing in progress. Never entered here (fencing completes synchronously), but
     /// accepted in ListTransactions filters.
@@ -1034,6 +1050,32 @@ impl TxnCoordinator {
             );
         }
         response
+    }
+
+    /// Forgets transactional ids without an open transaction (`Empty`, `CompleteCommit`,
+    /// `CompleteAbort`) whose metadata has not changed for
+    /// `transactional.id.expiration.ms`. Their producers then get
+    /// `INVALID_PRODUCER_ID_MAPPING`. Kafka runs this hourly; the actor may call it on any
+    /// schedule. Returns the expired ids, sorted.
+    pub fn expire_transactional_ids(&mut self, now_ms: i64) -> Vec<String> {
+        let expiration = self.config.transactional_id_expiration_ms;
+        let expired: Vec<String> = self
+            .txns
+            .values()
+            .filter(|m| {
+                matches!(
+                    m.state,
+                    TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort
+                ) && now_ms.saturating_sub(m.last_update_ms) >= expiration
+            })
+            .map(|m| m.transactional_id.clone())
+            .collect();
+        for id in &expired {
+            if let Some(meta) = self.txns.remove(id) {
+                self.by_producer.remove(&meta.producer_id);
+            }
+        }
+        expired
     }
 
     /// When [`on_timeout`](Self::on_timeout) next has work: the earliest transaction timeout

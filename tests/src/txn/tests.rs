@@ -1208,3 +1208,39 @@ fn coordinator_failover_raises_the_marker_coordinator_epoch() {
     );
     assert_eq!(h.read_committed(0, 0), vec![0]);
 }
+
+#[test]
+fn idle_transactional_ids_expire() {
+    let mut h =
+        Harness::new(TxnCoordinatorConfig::default().with_transactional_id_expiration_ms(1_000));
+    let (idle, idle_epoch) = ok_init(&h.init("tx-idle", 4));
+    let (busy, busy_epoch) = ok_init(&h.init("tx-busy", 4));
+    h.add("tx-busy", busy, busy_epoch, &[0], 3);
+    h.now += 999;
+    assert!(h.coordinator.expire_transactional_ids(h.now).is_empty());
+    h.now += 1;
+    assert_eq!(
+        h.coordinator.expire_transactional_ids(h.now),
+        vec!["tx-idle".to_owned()]
+    );
+    assert!(h.coordinator.transaction("tx-idle").is_none());
+    assert_eq!(
+        h.add("tx-idle", idle, idle_epoch, &[0], 3),
+        vec![codes::INVALID_PRODUCER_ID_MAPPING]
+    );
+    // The open transaction is kept (its timeout aborts it instead).
+    assert_eq!(
+        h.coordinator.transaction("tx-busy").unwrap().state,
+        TxnState::Ongoing
+    );
+    // A new InitProducerId for the expired id starts over with a fresh producer id.
+    let (fresh, epoch) = ok_init(&h.init("tx-idle", 4));
+    assert_ne!(fresh, idle);
+    assert_eq!(epoch, 0);
+    assert_eq!(
+        TxnCoordinatorConfig::from_properties([("transactional.id.expiration.ms", "5000")])
+            .unwrap()
+            .transactional_id_expiration_ms,
+        5_000
+    );
+}
