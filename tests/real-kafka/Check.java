@@ -15,6 +15,16 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -144,6 +154,38 @@ public class Check {
         }
     }
 
+    /** With KAFKA_ENABLE_ACLS=1: a DENY ACL for the PLAIN user on a fresh topic must take effect. */
+    private static void aclCheck() {
+        String name = "ACL: DENY for " + System.getenv("KAFKA_SASL_PLAIN_USERNAME") + " is enforced";
+        String topic = "real-kafka-acl-" + UUID.randomUUID();
+        try (Admin superUser = Admin.create(base(env("KAFKA_BOOTSTRAP"), "PLAINTEXT"));
+             Admin alice = Admin.create(withSasl(base(env("KAFKA_SASL_PLAINTEXT_BOOTSTRAP"), "SASL_PLAINTEXT"),
+                     "PLAIN", env("KAFKA_SASL_PLAIN_USERNAME"), env("KAFKA_SASL_PLAIN_PASSWORD")))) {
+            superUser.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            alice.describeTopics(List.of(topic)).allTopicNames().get(); // allowed: no ACL yet
+            AclBinding deny = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                    new AccessControlEntry("User:" + env("KAFKA_SASL_PLAIN_USERNAME"), "*", AclOperation.ALL,
+                            AclPermissionType.DENY));
+            superUser.createAcls(List.of(deny)).all().get();
+            int listed = superUser.describeAcls(AclBindingFilter.ANY).values().get().size();
+            Throwable error = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (error == null && System.nanoTime() < deadline) { // ACLs reach the broker via metadata
+                try {
+                    alice.describeTopics(List.of(topic)).allTopicNames().get();
+                    Thread.sleep(100);
+                } catch (ExecutionException e) {
+                    error = e.getCause();
+                }
+            }
+            superUser.deleteAcls(List.of(deny.toFilter())).all().get();
+            boolean ok = error instanceof TopicAuthorizationException && listed >= 1;
+            report(name, ok, "describeAcls listed " + listed + "; describeTopics as the user: " + error);
+        } catch (Exception e) {
+            report(name, false, "failed: " + e);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String plain = env("KAFKA_BOOTSTRAP");
         String saslPlain = env("KAFKA_SASL_PLAINTEXT_BOOTSTRAP");
@@ -178,6 +220,9 @@ public class Check {
         expectRefused("SSL without the test CA", base(ssl, "SSL"), SslAuthenticationException.class);
 
         roundTrip(env("KAFKA_VERSION"));
+        if ("1".equals(System.getenv("KAFKA_ACLS_ENABLED"))) {
+            aclCheck();
+        }
 
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);

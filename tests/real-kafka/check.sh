@@ -11,4 +11,4 @@ LIBDIR=$CACHE_ROOT/$KAFKA_VERSION/libs
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 compgen -G "$LIBDIR/kafka-clients-*.jar" >/dev/null || { echo "no kafka-clients jar in $LIBDIR" >&2; exit 1; }
 
-exec java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=off -cp "$LIBDIR/*" "$SCRIPT_DIR/Check.java"
+exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=off -cp "$LIBDIR/*" "$SCRIPT_DIR/Check.java"

@@ -41,7 +41,9 @@ MINOR=${VERSION#*.}; MINOR=${MINOR%%.*}
 [[ $STATE_DIR == /* && $STATE_DIR != / ]] || die "KAFKA_STATE_DIR must be an absolute path other than /"
 [[ $CACHE_ROOT == /* ]] || die "KAFKA_CACHE_DIR must be an absolute path"
 [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "KAFKA_START_TIMEOUT must be a number of seconds"
-for tool in java mvn openssl keytool grep; do
+[[ ${KAFKA_ENABLE_ACLS:-0} =~ ^[01]$ ]] || die "KAFKA_ENABLE_ACLS must be 0 or 1"
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+for tool in "$JAVA" mvn openssl keytool grep timeout; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed"
 done
 
@@ -49,7 +51,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Whatever ends this script early (an error, Ctrl-C) removes a half-done download, ends the
 # background certificate job and stops a broker that was started but never became ready.
-RESOLVE_DIR= TLS_PID= KAFKA_PID= READY=0
+RESOLVE_DIR='' TLS_PID='' KAFKA_PID='' READY=0
 cleanup() {
   [[ -n $RESOLVE_DIR ]] && rm -rf "$RESOLVE_DIR"
   [[ -n $TLS_PID ]] && kill "$TLS_PID" 2>/dev/null
@@ -84,7 +86,8 @@ fi
 # 1. Broker jars and runtime dependencies, resolved by Maven and cached per version.
 # ---------------------------------------------------------------------------------------------
 LIBDIR=$CACHE_ROOT/$VERSION/libs
-if [[ -f $CACHE_ROOT/$VERSION/.complete ]] && compgen -G "$LIBDIR/kafka_2.13-*.jar" >/dev/null; then
+cache_ok() { [[ -f $CACHE_ROOT/$VERSION/.complete ]] && compgen -G "$LIBDIR/kafka_2.13-$VERSION.jar" >/dev/null; }
+if cache_ok; then
   log "using cached jars in $LIBDIR"
 else
   log "resolving Kafka $VERSION from Maven Central into $LIBDIR"
@@ -128,11 +131,13 @@ EOF
   # Some ZooKeeper-era versions drag in another slf4j binding; keep ours the only one.
   rm -f "$work/libs"/logback-classic-*.jar "$work/libs"/slf4j-log4j12-*.jar "$work/libs"/slf4j-reload4j-*.jar
   touch "$work/.complete"
-  rm -rf "$CACHE_ROOT/$VERSION.old"
-  [[ -e $CACHE_ROOT/$VERSION ]] && mv "$CACHE_ROOT/$VERSION" "$CACHE_ROOT/$VERSION.old"
-  mv "$work" "$CACHE_ROOT/$VERSION"
+  # Publish atomically. A concurrent start.sh may have won the race: then keep its copy.
+  if [[ -e $CACHE_ROOT/$VERSION ]] && ! cache_ok; then rm -rf "${CACHE_ROOT:?}/$VERSION"; fi
+  if ! mv -T "$work" "$CACHE_ROOT/$VERSION" 2>/dev/null; then
+    cache_ok || die "could not move the jars into $CACHE_ROOT/$VERSION"
+    rm -rf "$work"
+  fi
   RESOLVE_DIR=
-  rm -rf "$CACHE_ROOT/$VERSION.old"
   log "resolved $(find "$LIBDIR" -name '*.jar' | wc -l) jars"
 fi
 
@@ -155,8 +160,9 @@ touch "$STATE_DIR/$STATE_MARKER"
 port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 ports_free() { local p; for ((p = $1; p < $1 + 5; p++)); do port_in_use "$p" && return 1; done; return 0; }
 if [[ -n ${KAFKA_BASE_PORT:-} ]]; then
-  [[ $KAFKA_BASE_PORT =~ ^[0-9]+$ ]] && (( KAFKA_BASE_PORT >= 1024 && KAFKA_BASE_PORT <= 65530 )) \
-    || die "KAFKA_BASE_PORT must be a port number between 1024 and 65530"
+  if ! [[ $KAFKA_BASE_PORT =~ ^[0-9]{4,5}$ ]] || (( KAFKA_BASE_PORT < 1024 || KAFKA_BASE_PORT > 65530 )); then
+    die "KAFKA_BASE_PORT must be a port number between 1024 and 65530"
+  fi
   BASE_PORT=$KAFKA_BASE_PORT
   ports_free "$BASE_PORT" || die "a port in $BASE_PORT..$((BASE_PORT + 4)) is already in use"
 else
@@ -321,7 +327,7 @@ format_args=(format --config "$CONFIG" --cluster-id "$CLUSTER_ID"
   --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]"
   --add-scram "SCRAM-SHA-256=[name=$ADMIN_USER,password=$ADMIN_PASSWORD]"
   --add-scram "SCRAM-SHA-512=[name=$ADMIN_USER,password=$ADMIN_PASSWORD]")
-if ! java -Xmx256m "${JAVA_COMMON[@]}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+if ! "$JAVA" -Xmx256m "${JAVA_COMMON[@]}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "$LIBDIR/*" "$STORAGE_TOOL" "${format_args[@]}" >"$STATE_DIR/format.log" 2>&1; then
   cat "$STATE_DIR/format.log" >&2
   die "formatting the storage failed"
@@ -338,7 +344,7 @@ TLS_PID=
 log "starting Kafka $VERSION on $HOST ports $PLAINTEXT_PORT-$CONTROLLER_PORT (log: $LOG_FILE)"
 read -r -a heap <<<"$HEAP_OPTS"
 # The state-dir property lets stop.sh find the process by its command line.
-nohup java "${heap[@]}" "${JAVA_COMMON[@]}" \
+nohup "$JAVA" "${heap[@]}" "${JAVA_COMMON[@]}" \
   "-Dkafka.sdk.real.kafka.state.dir=$STATE_DIR" -cp "$LIBDIR/*" kafka.Kafka "$CONFIG" \
   >"$LOG_FILE" 2>&1 </dev/null &
 KAFKA_PID=$!
@@ -374,6 +380,7 @@ log "Kafka $VERSION ready (pid $KAFKA_PID) after ${SECONDS}s"
   printf 'export %s=%q\n' \
     KAFKA_VERSION "$VERSION" \
     KAFKA_STATE_DIR "$STATE_DIR" \
+    KAFKA_ACLS_ENABLED "$([[ ${KAFKA_ENABLE_ACLS:-0} == 1 ]] && echo 1 || echo 0)" \
     KAFKA_BOOTSTRAP "$HOST:$PLAINTEXT_PORT" \
     KAFKA_SASL_PLAINTEXT_BOOTSTRAP "$HOST:$SASL_PLAINTEXT_PORT" \
     KAFKA_SSL_BOOTSTRAP "$HOST:$SSL_PORT" \
