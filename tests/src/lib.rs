@@ -4,3 +4,5 @@
 //! is fixed and so shared test helpers have a home.
 
 pub use kafka_protocol as protocol;
+
+pub mod txn;
