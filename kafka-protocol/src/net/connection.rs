@@ -34,7 +34,7 @@ use crate::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, ProduceRe
 use super::config::{split_host_port, ClientConfig};
 use super::error::{codes, BrokerRef, NetError};
 use super::hooks::{Hooks, RequestEvent, ResponseEvent};
-use super::responses::throttle_time_ms;
+use super::responses::{client_throttles, throttle_time_ms};
 use super::stats::BrokerCounters;
 use super::transport::Transport;
 use super::versions::BrokerVersions;
@@ -166,7 +166,9 @@ impl Connection {
             |source| NetError::Decode { broker: self.inner.broker.clone(), api: R::KEY, version, source },
         )?;
         if let Some(ms) = throttle_time_ms(&response as &dyn Any) {
-            self.apply_throttle(R::KEY, ms);
+            if client_throttles(R::KEY, version) {
+                self.apply_throttle(R::KEY, ms);
+            }
         }
         Ok(response)
     }

@@ -8,7 +8,7 @@
 use std::any::Any;
 
 use crate::codec::Uuid;
-use crate::messages;
+use crate::messages::{self, ApiKey};
 
 use super::error::codes;
 
@@ -185,4 +185,50 @@ pub(crate) fn partition_facts(response: &dyn Any) -> (Vec<PartitionFact>, Vec<En
         }
     }
     (facts, endpoints)
+}
+
+/// Whether the client must hold back its next requests after a response at `version`
+/// carrying a throttle time (KIP-219). Older versions were delayed by the broker itself
+/// before answering, so waiting again would throttle twice. The thresholds are the versions
+/// Kafka's message definitions mark "brokers send out responses before throttling"; APIs
+/// newer than KIP-219 always leave throttling to the client.
+pub(crate) fn client_throttles(api: ApiKey, version: i16) -> bool {
+    let from = match api {
+        ApiKey::Produce => 6,
+        ApiKey::Fetch => 8,
+        ApiKey::ListOffsets => 3,
+        ApiKey::Metadata => 6,
+        ApiKey::OffsetCommit | ApiKey::OffsetFetch => 4,
+        ApiKey::FindCoordinator
+        | ApiKey::Heartbeat
+        | ApiKey::LeaveGroup
+        | ApiKey::SyncGroup
+        | ApiKey::DescribeGroups
+        | ApiKey::ListGroups
+        | ApiKey::ApiVersions
+        | ApiKey::DeleteTopics
+        | ApiKey::DescribeConfigs
+        | ApiKey::OffsetForLeaderEpoch => 2,
+        ApiKey::JoinGroup | ApiKey::CreateTopics => 3,
+        ApiKey::DeleteRecords
+        | ApiKey::InitProducerId
+        | ApiKey::AddPartitionsToTxn
+        | ApiKey::AddOffsetsToTxn
+        | ApiKey::EndTxn
+        | ApiKey::TxnOffsetCommit
+        | ApiKey::DescribeAcls
+        | ApiKey::CreateAcls
+        | ApiKey::DeleteAcls
+        | ApiKey::AlterConfigs
+        | ApiKey::AlterReplicaLogDirs
+        | ApiKey::DescribeLogDirs
+        | ApiKey::CreatePartitions
+        | ApiKey::CreateDelegationToken
+        | ApiKey::RenewDelegationToken
+        | ApiKey::ExpireDelegationToken
+        | ApiKey::DescribeDelegationToken
+        | ApiKey::DeleteGroups => 1,
+        _ => 0,
+    };
+    version >= from
 }
