@@ -208,15 +208,21 @@ impl Client {
                 || meta.topic(topic).is_none()
                 || meta.fetched_at.elapsed() >= self.shared.config.metadata_max_age
         };
+        let mut refresh_error = None;
         if needs_refresh {
             if let Err(e) = self.refresh().await {
                 // A cached answer is still better than none; the caller's retry decides.
                 tracing::debug!(error = %e, "metadata refresh failed, using cached metadata");
+                refresh_error = Some(e);
             }
         }
         let meta = self.metadata();
         let Some(t) = meta.topic(topic) else {
-            return Err(NetError::NoLeader { topic: topic.to_owned(), partition, code: None });
+            return Err(refresh_error.unwrap_or(NetError::NoLeader {
+                topic: topic.to_owned(),
+                partition,
+                code: None,
+            }));
         };
         let code = (t.error_code != codes::NONE).then(|| ErrorCode::from_i16(t.error_code));
         match t.partition(partition) {
