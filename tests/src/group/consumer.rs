@@ -285,9 +285,13 @@ impl ConsumerGroup {
             return self.leave(ctx.now, request);
         }
         let joining = epoch == 0;
+        let mut changed = false;
         let member_id = if joining {
             match self.join_member(ctx, request) {
-                Ok(id) => id,
+                Ok((id, is_new)) => {
+                    changed = is_new;
+                    id
+                }
                 Err(response) => return response,
             }
         } else {
@@ -308,7 +312,6 @@ impl ConsumerGroup {
 
         // Apply what the heartbeat says about the member.
         let session = ctx.config.consumer_session_timeout;
-        let mut changed = false;
         if let Some(member) = self.members.get_mut(&member_id) {
             member.session_deadline = ctx.now.checked_add(session).unwrap_or(ctx.now);
             member.client_id = ctx.client.client_id.clone();
@@ -343,10 +346,10 @@ impl ConsumerGroup {
                 }
             }
         }
-        if changed {
+        // One bump per heartbeat, whatever changed (membership, subscription, metadata).
+        if self.refresh_subscription_metadata(ctx.topics) || changed {
             self.bump_group_epoch();
         }
-        self.refresh_subscription_metadata(ctx.topics);
         if self.group_epoch > self.assignment_epoch {
             self.compute_target_assignment(ctx.config);
         }
@@ -379,16 +382,16 @@ impl ConsumerGroup {
     }
 
     /// A heartbeat with epoch 0: a new member, a rejoining one, or a static member taking
-    /// over its instance id. Returns the member id.
+    /// over its instance id. Returns the member id and whether the member is new.
     fn join_member(
         &mut self,
         ctx: &mut Ctx<'_>,
         request: &ConsumerGroupHeartbeatRequest,
-    ) -> Result<String, ConsumerGroupHeartbeatResponse> {
+    ) -> Result<(String, bool), ConsumerGroupHeartbeatResponse> {
         if let Some(iid) = &request.instance_id {
             if let Some(old_id) = self.static_members.get(iid).cloned() {
                 if old_id == request.member_id {
-                    return Ok(old_id);
+                    return Ok((old_id, false));
                 }
                 let old_epoch = self.members.get(&old_id).map_or(STATIC_LEAVE_EPOCH, |m| m.member_epoch);
                 if old_epoch != STATIC_LEAVE_EPOCH {
@@ -399,11 +402,11 @@ impl ConsumerGroup {
                 }
                 let new_id = self.new_member_id(ctx, &request.member_id);
                 self.replace_static_member(&old_id, &new_id, ctx.now);
-                return Ok(new_id);
+                return Ok((new_id, false));
             }
         }
         if !request.member_id.is_empty() && self.members.contains_key(&request.member_id) {
-            return Ok(request.member_id.clone());
+            return Ok((request.member_id.clone(), false));
         }
         let member_id = self.new_member_id(ctx, &request.member_id);
         let member = ConsumerMember {
@@ -429,8 +432,7 @@ impl ConsumerGroup {
         }
         self.members.insert(member_id.clone(), member);
         self.empty_since = None;
-        self.bump_group_epoch();
-        Ok(member_id)
+        Ok((member_id, true))
     }
 
     /// The client's id (KIP-848 v1 clients make their own) or a fresh one.
@@ -507,8 +509,8 @@ impl ConsumerGroup {
     }
 
     /// Re-reads the subscribed topics (names and regex matches) from the cluster; a change
-    /// (topic created or deleted, partitions added) bumps the group epoch.
-    fn refresh_subscription_metadata(&mut self, topics: &dyn TopicView) {
+    /// (topic created or deleted, partitions added) returns true: the group epoch must bump.
+    fn refresh_subscription_metadata(&mut self, topics: &dyn TopicView) -> bool {
         let mut names: BTreeSet<String> =
             self.members.values().flat_map(|m| m.subscribed_names.iter().cloned()).collect();
         if self.members.values().any(|m| m.subscribed_regex.is_some()) {
@@ -526,10 +528,11 @@ impl ConsumerGroup {
                 Some((name, (id, partitions)))
             })
             .collect();
-        if metadata != self.subscription_metadata {
-            self.subscription_metadata = metadata;
-            self.bump_group_epoch();
+        if metadata == self.subscription_metadata {
+            return false;
         }
+        self.subscription_metadata = metadata;
+        true
     }
 
     fn compute_target_assignment(&mut self, config: &GroupConfig) {

@@ -836,7 +836,9 @@ impl GroupCoordinator {
         if self.next_retention_check.is_some_and(|at| at <= now) {
             self.next_retention_check = None;
             self.expire_offsets(now);
-            self.arm_retention(now);
+            if !self.groups.is_empty() {
+                self.arm_retention(now);
+            }
         }
         out
     }
