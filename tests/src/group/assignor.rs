@@ -250,7 +250,7 @@ mod tests {
         let members = [spec("a", &["t"], Assignment::new()), spec("b", &["t", "u"], Assignment::new())];
         let out = assign(AssignorKind::Uniform, &members, &topics);
         let id_u = Uuid::from_u64_pair(0, 2);
-        assert!(out["a"].get(&id_u).is_none(), "a is not subscribed to u");
+        assert!(!out["a"].contains_key(&id_u), "a is not subscribed to u");
         assert_eq!(out["b"][&id_u].len(), 4);
         assert_eq!(count(&out["a"]) + count(&out["b"]), 6);
         assert_eq!(count(&out["a"]), 2, "a takes both partitions of t, the only ones it can take");

@@ -104,6 +104,22 @@ struct Ctx<'a> {
     client: &'a ClientInfo,
 }
 
+/// A heartbeat refused with this error code and message.
+struct Reject {
+    code: i16,
+    message: String,
+}
+
+impl Reject {
+    fn new(code: i16, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+
+    fn into_response(self) -> ConsumerGroupHeartbeatResponse {
+        error_response(self.code, self.message)
+    }
+}
+
 fn error_response(code: i16, message: impl Into<String>) -> ConsumerGroupHeartbeatResponse {
     let mut r = ConsumerGroupHeartbeatResponse::default().with_error_code(code);
     r.error_message = Some(message.into());
@@ -121,7 +137,7 @@ pub(crate) fn heartbeat(
 ) -> ConsumerGroupHeartbeatResponse {
     let regex = match validate(coordinator.config(), version, request) {
         Ok(regex) => regex,
-        Err(response) => return response,
+        Err(reject) => return reject.into_response(),
     };
     let epoch = request.member_epoch;
     let group_id = &request.group_id;
@@ -170,8 +186,8 @@ fn validate(
     config: &GroupConfig,
     version: i16,
     request: &ConsumerGroupHeartbeatRequest,
-) -> Result<Option<Option<(String, Regex)>>, ConsumerGroupHeartbeatResponse> {
-    let invalid = |m: &str| Err(error_response(code::INVALID_REQUEST, m));
+) -> Result<Option<Option<(String, Regex)>>, Reject> {
+    let invalid = |m: &str| Err(Reject::new(code::INVALID_REQUEST, m));
     if request.group_id.is_empty() {
         return invalid("GroupId can't be empty.");
     }
@@ -186,7 +202,7 @@ fn validate(
             if request.rebalance_timeout_ms < 0 {
                 return invalid("RebalanceTimeoutMs must be provided in first request.");
             }
-            if request.topic_partitions.as_ref().is_some_and(|t| !t.is_empty()) {
+            if request.topic_partitions.as_ref().is_none_or(|t| !t.is_empty()) {
                 return invalid("TopicPartitions must be empty when (re-)joining.");
             }
             let has_regex = version >= 1 && request.subscribed_topic_regex.is_some();
@@ -207,7 +223,7 @@ fn validate(
     if let Some(name) = &request.server_assignor {
         let known = AssignorKind::from_name(name).filter(|k| config.consumer_assignors.contains(k));
         if known.is_none() {
-            return Err(error_response(code::UNSUPPORTED_ASSIGNOR, format!("ServerAssignor {name} is not supported.")));
+            return Err(Reject::new(code::UNSUPPORTED_ASSIGNOR, format!("ServerAssignor {name} is not supported.")));
         }
     }
     if version < 1 {
@@ -218,7 +234,7 @@ fn validate(
         Some("") => Ok(Some(None)),
         Some(pattern) => match Regex::new(&format!("^(?:{pattern})$")) {
             Ok(re) => Ok(Some(Some((pattern.to_owned(), re)))),
-            Err(e) => Err(error_response(
+            Err(e) => Err(Reject::new(
                 code::INVALID_REGULAR_EXPRESSION,
                 format!("SubscribedTopicRegex `{pattern}` is not a valid regular expression: {e}"),
             )),
@@ -292,7 +308,7 @@ impl ConsumerGroup {
                     changed = is_new;
                     id
                 }
-                Err(response) => return response,
+                Err(reject) => return reject.into_response(),
             }
         } else {
             let Some(member) = self.members.get(&request.member_id) else {
@@ -387,7 +403,7 @@ impl ConsumerGroup {
         &mut self,
         ctx: &mut Ctx<'_>,
         request: &ConsumerGroupHeartbeatRequest,
-    ) -> Result<(String, bool), ConsumerGroupHeartbeatResponse> {
+    ) -> Result<(String, bool), Reject> {
         if let Some(iid) = &request.instance_id {
             if let Some(old_id) = self.static_members.get(iid).cloned() {
                 if old_id == request.member_id {
@@ -395,7 +411,7 @@ impl ConsumerGroup {
                 }
                 let old_epoch = self.members.get(&old_id).map_or(STATIC_LEAVE_EPOCH, |m| m.member_epoch);
                 if old_epoch != STATIC_LEAVE_EPOCH {
-                    return Err(error_response(
+                    return Err(Reject::new(
                         code::UNRELEASED_INSTANCE_ID,
                         format!("Static member {old_id} with instance id {iid} is still active."),
                     ));

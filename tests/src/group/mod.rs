@@ -643,7 +643,6 @@ impl GroupCoordinator {
     /// DescribeGroups v0-5. Unknown groups (and KIP-848 groups, as Kafka 3.7+ does) are
     /// described as `Dead` with no error.
     pub fn describe_groups(&self, version: i16, request: &DescribeGroupsRequest) -> DescribeGroupsResponse {
-        let _ = version;
         let groups = request
             .groups
             .iter()
@@ -652,7 +651,8 @@ impl GroupCoordinator {
                     Some(Group { kind: GroupKind::Classic(g), .. }) => g.describe(id),
                     _ => classic::describe_dead(id),
                 };
-                described.authorized_operations = if request.include_authorized_operations {
+                // The field exists from v3; the request flag too.
+                described.authorized_operations = if version >= 3 && request.include_authorized_operations {
                     GROUP_AUTHORIZED_OPERATIONS
                 } else {
                     AUTHORIZED_OPERATIONS_OMITTED

@@ -998,3 +998,105 @@ fn config_from_properties() {
     let err = GroupConfig::from_properties([("group.min.session.timeout.ms", "soon")]).expect_err("bad value");
     assert!(err.to_string().contains("group.min.session.timeout.ms"), "{err}");
 }
+
+#[test]
+fn every_response_encodes_at_its_version() {
+    fn encodes<M: Message + std::fmt::Debug>(what: &str, version: i16, m: &M) {
+        if let Err(e) = m.encode_to_bytes(version) {
+            panic!("{what} v{version} does not encode: {e}\n{m:?}");
+        }
+    }
+    fn encodes_body(c: &Completion) {
+        match &c.response {
+            ResponseBody::JoinGroup(r) => encodes("JoinGroup completion", c.version, r),
+            ResponseBody::SyncGroup(r) => encodes("SyncGroup completion", c.version, r),
+            other => panic!("unexpected completion {other:?}"),
+        }
+    }
+    for version in 0..=9i16 {
+        let mut h = Harness::new(GroupConfig::default());
+        let meta = subscription(&["t"]);
+        let (_, first) = h.join(0, version, "", None, &[("range", meta.clone())]);
+        let mut completions = first.completions.clone();
+        let member = match first.answer {
+            Answer::Ready(r) => {
+                encodes("JoinGroup", version, &r);
+                if r.error_code == code::MEMBER_ID_REQUIRED {
+                    let (_, second) = h.join(0, version, &r.member_id, None, &[("range", meta.clone())]);
+                    completions.extend(second.completions.clone());
+                    let r = second.answer.ready().expect("completes alone");
+                    encodes("JoinGroup", version, &r);
+                    r.member_id
+                } else {
+                    r.member_id
+                }
+            }
+            Answer::Pending => panic!("v{version}: a lone member's join completes at once"),
+        };
+        let (_, bad) = h.join(0, version, "stranger", None, &[("range", meta.clone())]);
+        encodes("JoinGroup error", version, &bad.answer.ready().expect("immediate"));
+        completions.iter().for_each(encodes_body);
+
+        let sync_version = version.min(5);
+        let token = h.token();
+        let sync = SyncGroupRequest::default()
+            .with_group_id(GROUP.to_owned())
+            .with_generation_id(1)
+            .with_member_id(member.clone())
+            .with_assignments(vec![SyncGroupRequestAssignment::default().with_member_id(member.clone()).with_assignment(Bytes::from_static(b"x"))]);
+        let s = h.coordinator.sync_group(h.at(1), token, sync_version, sync);
+        encodes("SyncGroup", sync_version, &s.answer.ready().expect("leader sync"));
+
+        let hb_version = version.min(4);
+        let hb = HeartbeatRequest::default().with_group_id(GROUP.to_owned()).with_generation_id(1).with_member_id(member.clone());
+        encodes("Heartbeat", hb_version, &h.coordinator.heartbeat(h.at(2), hb_version, hb));
+
+        let dg_version = version.min(5);
+        let dg = DescribeGroupsRequest::default().with_groups(vec![GROUP.to_owned(), "x".to_owned()]).with_include_authorized_operations(true);
+        encodes("DescribeGroups", dg_version, &h.coordinator.describe_groups(dg_version, &dg));
+        encodes("ListGroups", dg_version, &h.coordinator.list_groups(dg_version, &ListGroupsRequest::default()));
+
+        let oc = commit_request(GROUP, 1, &member, "t", 0, 5, Some("m"));
+        encodes("OffsetCommit", version, &h.coordinator.offset_commit(h.at(3), version, &h.topics, &oc));
+        let of = if version >= 8 {
+            OffsetFetchRequest::default().with_groups(vec![OffsetFetchRequestGroup::default().with_group_id(GROUP.to_owned()).with_topics(None)])
+        } else {
+            OffsetFetchRequest::default().with_group_id(GROUP.to_owned()).with_topics(Some(vec![
+                OffsetFetchRequestTopic::default().with_name("t".to_owned()).with_partition_indexes(vec![0, 1]),
+            ]))
+        };
+        encodes("OffsetFetch", version, &h.coordinator.offset_fetch(version, &of));
+        let txn_version = version.min(4);
+        let txn = TxnOffsetCommitRequest::default().with_group_id(GROUP.to_owned()).with_producer_id(1).with_topics(vec![
+            TxnOffsetCommitRequestTopic::default().with_name("t".to_owned()).with_partitions(vec![TxnOffsetCommitRequestPartition::default()]),
+        ]);
+        encodes("TxnOffsetCommit", txn_version, &h.coordinator.txn_offset_commit(h.at(3), txn_version, &h.topics, &txn));
+
+        let leave_version = version.min(5);
+        let leave = if leave_version >= 3 {
+            LeaveGroupRequest::default().with_group_id(GROUP.to_owned()).with_members(vec![MemberIdentity::default().with_member_id(member.clone())])
+        } else {
+            LeaveGroupRequest::default().with_group_id(GROUP.to_owned()).with_member_id(member.clone())
+        };
+        let left = h.coordinator.leave_group(h.at(4), leave_version, leave);
+        encodes("LeaveGroup", leave_version, &left.answer.ready().expect("immediate"));
+        let od = OffsetDeleteRequest::default().with_group_id(GROUP.to_owned()).with_topics(vec![
+            OffsetDeleteRequestTopic::default().with_name("t".to_owned()).with_partitions(vec![OffsetDeleteRequestPartition::default()]),
+        ]);
+        encodes("OffsetDelete", 0, &h.coordinator.offset_delete(0, &h.topics, &od));
+        let del = DeleteGroupsRequest::default().with_groups_names(vec![GROUP.to_owned()]);
+        encodes("DeleteGroups", version.min(2), &h.coordinator.delete_groups(version.min(2), &del));
+    }
+    for version in 0..=1i16 {
+        let mut h = Harness::new(GroupConfig::default());
+        let r = h.cg(0, version, &cg_join(GROUP, "", &["t"]));
+        encodes("ConsumerGroupHeartbeat", version, &r);
+        encodes("ConsumerGroupHeartbeat error", version, &h.cg(0, version, &cg_beat("ghost", 3, &[])));
+        let d = h.coordinator.consumer_group_describe(
+            0,
+            &h.topics,
+            &ConsumerGroupDescribeRequest::default().with_group_ids(vec![GROUP.to_owned(), "x".to_owned()]).with_include_authorized_operations(true),
+        );
+        encodes("ConsumerGroupDescribe", 0, &d);
+    }
+}
