@@ -576,6 +576,14 @@ impl ClassicGroup {
         for id in stragglers {
             self.remove_member_only(&id, out);
         }
+        if !self.members.is_empty() && self.members.values().all(|m| m.awaiting_join.is_none()) {
+            // Only static members that have not rejoined are left: wait another rebalance
+            // timeout rather than form a generation nobody joined; their sessions expire
+            // meanwhile unless they come back.
+            let timeout = self.rebalance_timeout();
+            self.rebalance = Some(Rebalance { deadline: now.checked_add(timeout).unwrap_or(now), initial: None });
+            return;
+        }
         // The leader must be a member that rejoined.
         let leader_joined = self
             .leader

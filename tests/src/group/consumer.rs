@@ -147,7 +147,7 @@ pub(crate) fn heartbeat(
         }
         Some(group @ Group { kind: GroupKind::Classic(_), .. }) => {
             if epoch != 0 {
-                return error_response(code::UNKNOWN_MEMBER_ID, format!("Consumer group {group_id} not found."));
+                return error_response(code::GROUP_ID_NOT_FOUND, format!("Group {group_id} is not a consumer group."));
             }
             // An empty classic group becomes a consumer group; its offsets stay.
             group.kind = GroupKind::Consumer(ConsumerGroup::new(coordinator.config.default_assignor()));
@@ -155,7 +155,7 @@ pub(crate) fn heartbeat(
         Some(_) => {}
         None => {
             if epoch != 0 {
-                return error_response(code::UNKNOWN_MEMBER_ID, format!("Consumer group {group_id} not found."));
+                return error_response(code::GROUP_ID_NOT_FOUND, format!("Consumer group {group_id} not found."));
             }
             coordinator.groups.insert(
                 group_id.clone(),

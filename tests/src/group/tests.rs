@@ -1100,3 +1100,32 @@ fn every_response_encodes_at_its_version() {
         encodes("ConsumerGroupDescribe", 0, &d);
     }
 }
+
+#[test]
+fn static_members_that_miss_the_rebalance_keep_their_place() {
+    let mut h = Harness::new(GroupConfig::default());
+    let meta = subscription(&["t"]);
+    let (_, ja) = h.join(0, 9, "", Some("ia"), &[("range", meta.clone())]);
+    let a = ja.answer.ready().expect("joined").member_id;
+    h.sync(0, &a, 1, &[]);
+    let (tb, _) = h.join(100, 9, "", Some("ib"), &[("range", meta.clone())]);
+    let (_, ja2) = h.join(200, 9, &a, Some("ia"), &[("range", meta.clone())]);
+    let b = single_join(&ja2.completions, tb).expect("B joined").member_id;
+    h.sync(300, &a, 2, &[]);
+    h.sync(300, &b, 2, &[]);
+    // B changes its subscription; A keeps heartbeating but never rejoins.
+    let (tb2, jb2) = h.join(1_000, 9, &b, Some("ib"), &[("range", subscription(&["u"]))]);
+    assert_eq!(jb2.answer, Answer::Pending);
+    for ms in [9_000, 18_000, 27_000] {
+        assert_eq!(h.heartbeat_static(ms, &a, Some("ia"), 2), code::REBALANCE_IN_PROGRESS);
+    }
+    let done = h.coordinator.on_timeout(h.at(31_000));
+    let rb = single_join(&done, tb2).expect("B's join completes at the rebalance timeout");
+    assert_eq!(rb.generation_id, 3);
+    assert_eq!(rb.leader, b, "leadership moves to a member that rejoined");
+    assert_eq!(rb.members.len(), 2, "the static member A keeps its place");
+    // A's session then runs out (10s after its last heartbeat) unless it heartbeats.
+    assert_eq!(h.heartbeat_static(31_100, &a, Some("ia"), 3), code::NONE);
+    h.coordinator.on_timeout(h.at(41_100));
+    assert_eq!(h.heartbeat_static(41_200, &a, Some("ia"), 3), code::UNKNOWN_MEMBER_ID);
+}
