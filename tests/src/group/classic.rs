@@ -994,8 +994,12 @@ impl ClassicGroup {
             Some(Rebalance { initial: None, deadline }) if *deadline <= now => Some(()),
             _ => None,
         };
-        if step.is_some() && self.state == ClassicState::PreparingRebalance {
-            self.complete_join(now, out);
+        if step.is_some() {
+            if self.state == ClassicState::PreparingRebalance {
+                self.complete_join(now, out);
+            } else {
+                self.rebalance = None;
+            }
         }
     }
 
