@@ -1129,3 +1129,121 @@ fn static_members_that_miss_the_rebalance_keep_their_place() {
     h.coordinator.on_timeout(h.at(41_100));
     assert_eq!(h.heartbeat_static(41_200, &a, Some("ia"), 3), code::UNKNOWN_MEMBER_ID);
 }
+
+/// Random traffic from a handful of clients: every parked request is completed exactly once,
+/// and once the clients go quiet every parked request is answered by timeouts.
+#[test]
+fn every_parked_request_completes_exactly_once() {
+    use std::collections::BTreeSet;
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Client {
+        member_id: String,
+        generation: i32,
+        instance: Option<String>,
+    }
+
+    let mut total_parked = 0usize;
+    let mut total_answered_by_timers = 0usize;
+    for seed in 0..40u64 {
+        let mut rng = Lcg(seed);
+        let mut h = Harness::new(GroupConfig::default().with_seed(seed));
+        let mut clients: Vec<Client> = (0..4)
+            .map(|i| Client { instance: (i % 2 == 0).then(|| format!("inst-{i}")), ..Client::default() })
+            .collect();
+        let mut parked: BTreeSet<u64> = BTreeSet::new();
+        let mut now_ms = 0u64;
+
+        let absorb = |parked: &mut BTreeSet<u64>, clients: &mut [Client], completions: &[Completion]| {
+            for c in completions {
+                assert!(parked.remove(&c.token.0), "seed {seed}: token {} completed twice or never parked", c.token.0);
+                if let ResponseBody::JoinGroup(r) = &c.response {
+                    if r.error_code == code::NONE {
+                        if let Some(cl) = clients.iter_mut().find(|cl| cl.member_id == r.member_id) {
+                            cl.generation = r.generation_id;
+                        }
+                    }
+                }
+            }
+        };
+
+        for _ in 0..300 {
+            let i = usize::try_from(rng.below(4)).expect("small");
+            match rng.below(7) {
+                0 | 1 => {
+                    let client = clients[i].clone();
+                    let topics: &[&str] = if rng.below(2) == 0 { &["t"] } else { &["u"] };
+                    let (token, handled) = h.join(now_ms, 9, &client.member_id, client.instance.as_deref(), &[("range", subscription(topics))]);
+                    absorb(&mut parked, &mut clients, &handled.completions);
+                    match handled.answer {
+                        Answer::Ready(r) => {
+                            if r.error_code == code::NONE || r.error_code == code::MEMBER_ID_REQUIRED {
+                                clients[i].member_id = r.member_id.clone();
+                                clients[i].generation = r.generation_id;
+                            } else if r.error_code == code::UNKNOWN_MEMBER_ID || r.error_code == code::FENCED_INSTANCE_ID {
+                                clients[i].member_id.clear();
+                            }
+                        }
+                        Answer::Pending => {
+                            parked.insert(token.0);
+                            total_parked += 1;
+                        }
+                    }
+                }
+                2 => {
+                    let client = clients[i].clone();
+                    let everyone: Vec<(String, Vec<u8>)> =
+                        clients.iter().filter(|c| !c.member_id.is_empty()).map(|c| (c.member_id.clone(), b"x".to_vec())).collect();
+                    let refs: Vec<(&str, &[u8])> = everyone.iter().map(|(m, a)| (m.as_str(), a.as_slice())).collect();
+                    let (token, handled) = h.sync(now_ms, &client.member_id, client.generation, &refs);
+                    absorb(&mut parked, &mut clients, &handled.completions);
+                    if handled.answer == Answer::Pending {
+                        parked.insert(token.0);
+                        total_parked += 1;
+                    }
+                }
+                3 => {
+                    let client = clients[i].clone();
+                    h.heartbeat_static(now_ms, &client.member_id, client.instance.as_deref(), client.generation);
+                }
+                4 => {
+                    let client = clients[i].clone();
+                    let request = LeaveGroupRequest::default().with_group_id(GROUP.to_owned()).with_members(vec![
+                        MemberIdentity::default().with_member_id(client.member_id.clone()).with_group_instance_id(client.instance.clone()),
+                    ]);
+                    let handled = h.coordinator.leave_group(h.at(now_ms), 5, request);
+                    absorb(&mut parked, &mut clients, &handled.completions);
+                    clients[i].member_id.clear();
+                }
+                _ => {
+                    now_ms += rng.below(12_000);
+                    let done = h.coordinator.on_timeout(h.at(now_ms));
+                    absorb(&mut parked, &mut clients, &done);
+                }
+            }
+        }
+        // Quiet from here on: timers alone must answer everything still parked.
+        let mut rounds = 0;
+        while let Some(deadline) = h.coordinator.next_deadline() {
+            if parked.is_empty() || rounds > 1_000 {
+                break;
+            }
+            rounds += 1;
+            let done = h.coordinator.on_timeout(deadline);
+            total_answered_by_timers += done.len();
+            absorb(&mut parked, &mut clients, &done);
+        }
+        assert!(parked.is_empty(), "seed {seed}: tokens never completed: {parked:?}");
+    }
+    println!("parked {total_parked} requests, {total_answered_by_timers} answered by the final timers");
+    assert!(total_parked > 100, "the traffic parks requests ({total_parked})");
+    assert!(total_answered_by_timers > 0, "some requests were left for the timers");
+}
