@@ -1247,3 +1247,141 @@ fn every_parked_request_completes_exactly_once() {
     assert!(total_parked > 100, "the traffic parks requests ({total_parked})");
     assert!(total_answered_by_timers > 0, "some requests were left for the timers");
 }
+
+/// Random KIP-848 traffic from obedient clients (each consumes exactly what the last response
+/// allowed): no partition is ever held by two live clients, and a quiet group converges to a
+/// Stable state where every partition is owned.
+#[test]
+fn kip848_partitions_never_have_two_owners() {
+    use std::collections::BTreeMap as Map;
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Client {
+        member_id: String,
+        epoch: i32,
+        owned: Map<Uuid, Vec<i32>>,
+        last_heartbeat: u64,
+        joined: bool,
+    }
+
+    const SESSION_MS: u64 = 10_000;
+    let mut revocations = 0usize;
+    for seed in 0..30u64 {
+        let mut rng = Lcg(seed ^ 0x5eed);
+        let config = GroupConfig::default()
+            .with_consumer_session_timeout(Duration::from_millis(SESSION_MS))
+            .with_seed(seed);
+        let mut h = Harness::new(config);
+        let mut clients: Vec<Client> = (0..4).map(|_| Client::default()).collect();
+        let mut now = 0u64;
+        for step in 0..400 {
+            let i = usize::try_from(rng.below(4)).expect("small");
+            match rng.below(10) {
+                0..=5 => {
+                    let c = clients[i].clone();
+                    let request = if !c.joined {
+                        let mut r = cg_join(GROUP, &format!("client-{i}"), if i % 2 == 0 { &["t", "u"] } else { &["t"] });
+                        if rng.below(3) == 0 {
+                            r.server_assignor = Some("range".to_owned());
+                        }
+                        r
+                    } else {
+                        let owned: Vec<(Uuid, &[i32])> = c.owned.iter().map(|(id, ps)| (*id, ps.as_slice())).collect();
+                        cg_beat(&c.member_id, c.epoch, &owned)
+                    };
+                    let r = h.cg(now, 1, &request);
+                    let c = &mut clients[i];
+                    if r.error_code == code::NONE {
+                        c.joined = true;
+                        c.member_id = r.member_id.clone().unwrap_or_default();
+                        c.epoch = r.member_epoch;
+                        c.last_heartbeat = now;
+                        if let Some(a) = assigned(&r) {
+                            let next: Map<Uuid, Vec<i32>> = a.into_iter().collect();
+                            let shrank = c.owned.iter().any(|(id, ps)| {
+                                ps.iter().any(|p| !next.get(id).is_some_and(|n| n.contains(p)))
+                            });
+                            revocations += usize::from(shrank);
+                            c.owned = next;
+                        }
+                    } else {
+                        assert!(
+                            [code::UNKNOWN_MEMBER_ID, code::FENCED_MEMBER_EPOCH].contains(&r.error_code),
+                            "seed {seed} step {step}: unexpected error {}",
+                            r.error_code
+                        );
+                        *c = Client::default();
+                    }
+                }
+                6 => {
+                    let c = clients[i].clone();
+                    if c.joined {
+                        h.cg(now, 1, &cg_beat(&c.member_id, -1, &[]));
+                    }
+                    clients[i] = Client::default();
+                }
+                7 => {
+                    // Partitions are added to `u` now and then.
+                    let n = h.topics.partitions("u").unwrap_or(2);
+                    if n < 6 {
+                        h.topics.insert("u", topic_id(2), n + 1);
+                    }
+                }
+                _ => {
+                    now += rng.below(6_000);
+                    h.coordinator.on_timeout(h.at(now));
+                }
+            }
+            // A client silent for a session timeout has lost its partitions (it knows too).
+            for c in clients.iter_mut() {
+                if c.joined && now.saturating_sub(c.last_heartbeat) >= SESSION_MS {
+                    *c = Client::default();
+                }
+            }
+            let mut holders: Map<(Uuid, i32), usize> = Map::new();
+            for (ci, c) in clients.iter().enumerate() {
+                for (id, ps) in &c.owned {
+                    for p in ps {
+                        if let Some(other) = holders.insert((*id, *p), ci) {
+                            panic!("seed {seed} step {step}: partition {p} of {id} held by clients {other} and {ci}");
+                        }
+                    }
+                }
+            }
+        }
+        // Quiet phase: every live client heartbeats until nothing changes.
+        for round in 0..10 {
+            now += 500;
+            for i in 0..clients.len() {
+                let c = clients[i].clone();
+                if !c.joined {
+                    continue;
+                }
+                let owned: Vec<(Uuid, &[i32])> = c.owned.iter().map(|(id, ps)| (*id, ps.as_slice())).collect();
+                let r = h.cg(now, 1, &cg_beat(&c.member_id, c.epoch, &owned));
+                assert_eq!(r.error_code, code::NONE, "seed {seed} round {round}");
+                clients[i].epoch = r.member_epoch;
+                clients[i].last_heartbeat = now;
+                if let Some(a) = assigned(&r) {
+                    clients[i].owned = a.into_iter().collect();
+                }
+            }
+        }
+        if clients.iter().any(|c| c.joined) {
+            assert_eq!(h.state(), Some("Stable"), "seed {seed}: a quiet group converges");
+            let owned: usize = clients.iter().flat_map(|c| c.owned.values()).map(Vec::len).sum();
+            let total = 4 + usize::try_from(h.topics.partitions("u").unwrap_or(0)).unwrap_or(0);
+            let u_subscribed = clients.iter().enumerate().any(|(i, c)| c.joined && i % 2 == 0);
+            assert_eq!(owned, if u_subscribed { total } else { 4 }, "seed {seed}: every subscribed partition is owned");
+        }
+    }
+    assert!(revocations > 20, "the traffic exercises revocation ({revocations})");
+}
