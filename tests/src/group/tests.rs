@@ -1360,18 +1360,14 @@ fn kip848_partitions_never_have_two_owners() {
         // Quiet phase: every live client heartbeats until nothing changes.
         for round in 0..10 {
             now += 500;
-            for i in 0..clients.len() {
-                let c = clients[i].clone();
-                if !c.joined {
-                    continue;
-                }
+            for c in clients.iter_mut().filter(|c| c.joined) {
                 let owned: Vec<(Uuid, &[i32])> = c.owned.iter().map(|(id, ps)| (*id, ps.as_slice())).collect();
                 let r = h.cg(now, 1, &cg_beat(&c.member_id, c.epoch, &owned));
                 assert_eq!(r.error_code, code::NONE, "seed {seed} round {round}");
-                clients[i].epoch = r.member_epoch;
-                clients[i].last_heartbeat = now;
+                c.epoch = r.member_epoch;
+                c.last_heartbeat = now;
                 if let Some(a) = assigned(&r) {
-                    clients[i].owned = a.into_iter().collect();
+                    c.owned = a.into_iter().collect();
                 }
             }
         }
