@@ -18,15 +18,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use kafka_protocol::Message;
 use kafka_protocol::messages::{
     describe_groups_response::{DescribedGroup, DescribedGroupMember},
     join_group_response::JoinGroupResponseMember,
     leave_group_response::MemberResponse,
     ConsumerProtocolSubscription, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, LeaveGroupResponse, ResponseBody, SyncGroupRequest,
-    SyncGroupResponse,
+    LeaveGroupRequest, LeaveGroupResponse, ResponseBody, SyncGroupRequest, SyncGroupResponse,
 };
+use kafka_protocol::Message;
 
 use super::{code, ClientInfo, Completion, ExpiryPolicy, GroupConfig, ReplyToken, Rng};
 
@@ -92,7 +91,11 @@ impl ClassicMember {
     }
 
     fn metadata_for(&self, protocol: &str) -> Bytes {
-        self.protocols.iter().find(|(n, _)| n == protocol).map(|(_, m)| m.clone()).unwrap_or_default()
+        self.protocols
+            .iter()
+            .find(|(n, _)| n == protocol)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
 
     fn session_deadline(&self) -> Option<Instant> {
@@ -150,9 +153,15 @@ pub(crate) struct ClassicGroup {
 
 /// The JoinGroup response for an error.
 pub(crate) fn join_error(version: i16, error: i16, member_id: &str) -> JoinGroupResponse {
-    let mut r = JoinGroupResponse::default().with_error_code(error).with_generation_id(-1);
+    let mut r = JoinGroupResponse::default()
+        .with_error_code(error)
+        .with_generation_id(-1);
     r.member_id = member_id.to_owned();
-    r.protocol_name = if version >= 7 { None } else { Some(String::new()) };
+    r.protocol_name = if version >= 7 {
+        None
+    } else {
+        Some(String::new())
+    };
     r
 }
 
@@ -179,7 +188,9 @@ pub(crate) fn leave_unknown_group(version: i16, request: &LeaveGroupRequest) -> 
 
 /// DescribeGroups' answer for a group that does not exist.
 pub(crate) fn describe_dead(group_id: &str) -> DescribedGroup {
-    DescribedGroup::default().with_group_id(group_id.to_owned()).with_group_state("Dead".to_owned())
+    DescribedGroup::default()
+        .with_group_id(group_id.to_owned())
+        .with_group_state("Dead".to_owned())
 }
 
 impl ClassicGroup {
@@ -214,7 +225,11 @@ impl ClassicGroup {
     }
 
     /// `Err(code)` when `member_id`/`instance_id` are not a current member (offset commits).
-    pub(crate) fn validate_member(&self, member_id: &str, instance_id: Option<&str>) -> Result<(), i16> {
+    pub(crate) fn validate_member(
+        &self,
+        member_id: &str,
+        instance_id: Option<&str>,
+    ) -> Result<(), i16> {
         if self.is_fenced(member_id, instance_id) {
             return Err(code::FENCED_INSTANCE_ID);
         }
@@ -252,9 +267,13 @@ impl ClassicGroup {
     pub(crate) fn expiry_policy(&self) -> ExpiryPolicy {
         match (&self.protocol_type, self.state) {
             (None, _) => ExpiryPolicy::All { since: None },
-            (Some(_), ClassicState::Empty) => ExpiryPolicy::All { since: self.empty_since },
+            (Some(_), ClassicState::Empty) => ExpiryPolicy::All {
+                since: self.empty_since,
+            },
             (Some(t), ClassicState::Stable) if t == "consumer" => match &self.subscribed_topics {
-                Some(topics) => ExpiryPolicy::Unsubscribed { topics: topics.clone() },
+                Some(topics) => ExpiryPolicy::Unsubscribed {
+                    topics: topics.clone(),
+                },
                 None => ExpiryPolicy::Keep,
             },
             _ => ExpiryPolicy::Keep,
@@ -278,9 +297,13 @@ impl ClassicGroup {
         out: &mut Vec<Completion>,
     ) -> Option<JoinGroupResponse> {
         let waiter = Waiter { token, version };
-        let protocols: Vec<(String, Bytes)> =
-            request.protocols.iter().map(|p| (p.name.clone(), p.metadata.clone())).collect();
-        let session_timeout = Duration::from_millis(u64::try_from(request.session_timeout_ms).unwrap_or(0));
+        let protocols: Vec<(String, Bytes)> = request
+            .protocols
+            .iter()
+            .map(|p| (p.name.clone(), p.metadata.clone()))
+            .collect();
+        let session_timeout =
+            Duration::from_millis(u64::try_from(request.session_timeout_ms).unwrap_or(0));
         let rebalance_timeout = match u64::try_from(request.rebalance_timeout_ms) {
             Ok(ms) if version >= 1 => Duration::from_millis(ms),
             _ => session_timeout,
@@ -301,8 +324,15 @@ impl ClassicGroup {
         };
 
         if request.member_id.is_empty() {
-            let full = self.members.len().saturating_add(self.pending_members.len()) >= config.max_group_size;
-            let known_static = instance_id.as_ref().and_then(|iid| self.static_members.get(iid)).cloned();
+            let full = self
+                .members
+                .len()
+                .saturating_add(self.pending_members.len())
+                >= config.max_group_size;
+            let known_static = instance_id
+                .as_ref()
+                .and_then(|iid| self.static_members.get(iid))
+                .cloned();
             if full && known_static.is_none() {
                 return error(code::GROUP_MAX_SIZE_REACHED);
             }
@@ -341,7 +371,8 @@ impl ClassicGroup {
                 Some(self.join_result(&member_id, version))
             }
             ClassicState::Stable
-                if member.matches(&spec.protocols) && self.leader.as_deref() != Some(member_id.as_str()) =>
+                if member.matches(&spec.protocols)
+                    && self.leader.as_deref() != Some(member_id.as_str()) =>
             {
                 Some(self.join_result(&member_id, version))
             }
@@ -361,7 +392,9 @@ impl ClassicGroup {
         }
         self.protocol_type.as_deref() == Some(protocol_type)
             && protocols.iter().any(|(name, _)| {
-                self.members.values().all(|m| m.protocols.iter().any(|(n, _)| n == name))
+                self.members
+                    .values()
+                    .all(|m| m.protocols.iter().any(|(n, _)| n == name))
             })
     }
 
@@ -426,7 +459,10 @@ impl ClassicGroup {
             if let Some(old) = member.awaiting_join.replace(waiter) {
                 // A retried JoinGroup supersedes the parked one; answer the old one so nothing
                 // is left hanging.
-                out.push(join_completion(old, join_error(old.version, code::REBALANCE_IN_PROGRESS, member_id)));
+                out.push(join_completion(
+                    old,
+                    join_error(old.version, code::REBALANCE_IN_PROGRESS, member_id),
+                ));
             }
             member.protocols = spec.protocols;
             member.protocol_type = spec.protocol_type;
@@ -459,10 +495,16 @@ impl ClassicGroup {
             return None;
         };
         if let Some(old) = member.awaiting_join.take() {
-            out.push(join_completion(old, join_error(old.version, code::FENCED_INSTANCE_ID, old_id)));
+            out.push(join_completion(
+                old,
+                join_error(old.version, code::FENCED_INSTANCE_ID, old_id),
+            ));
         }
         if let Some(old) = member.awaiting_sync.take() {
-            out.push(sync_completion(old, sync_error(old.version, code::FENCED_INSTANCE_ID)));
+            out.push(sync_completion(
+                old,
+                sync_error(old.version, code::FENCED_INSTANCE_ID),
+            ));
         }
         let protocols_changed = !member.matches(&spec.protocols);
         member.member_id = new_id.clone();
@@ -509,7 +551,12 @@ impl ClassicGroup {
         }
     }
 
-    fn maybe_prepare_rebalance(&mut self, now: Instant, config: &GroupConfig, out: &mut Vec<Completion>) {
+    fn maybe_prepare_rebalance(
+        &mut self,
+        now: Instant,
+        config: &GroupConfig,
+        out: &mut Vec<Completion>,
+    ) {
         if self.state != ClassicState::PreparingRebalance {
             self.prepare_rebalance(now, config.initial_rebalance_delay, out);
         }
@@ -523,7 +570,10 @@ impl ClassicGroup {
             for member in self.members.values_mut() {
                 member.assignment = Bytes::new();
                 if let Some(w) = member.awaiting_sync.take() {
-                    out.push(sync_completion(w, sync_error(w.version, code::REBALANCE_IN_PROGRESS)));
+                    out.push(sync_completion(
+                        w,
+                        sync_error(w.version, code::REBALANCE_IN_PROGRESS),
+                    ));
                 }
             }
         }
@@ -533,19 +583,24 @@ impl ClassicGroup {
         }
         let timeout = self.rebalance_timeout();
         let deadline = now.checked_add(timeout).unwrap_or(now);
-        let initial = (self.state == ClassicState::Empty && !delay.is_zero()).then(|| InitialDelay {
-            until: now.checked_add(delay).unwrap_or(now),
-            delay,
-            remaining: timeout.saturating_sub(delay),
-            new_member_added: false,
-        });
+        let initial =
+            (self.state == ClassicState::Empty && !delay.is_zero()).then(|| InitialDelay {
+                until: now.checked_add(delay).unwrap_or(now),
+                delay,
+                remaining: timeout.saturating_sub(delay),
+                new_member_added: false,
+            });
         self.rebalance = Some(Rebalance { deadline, initial });
         self.state = ClassicState::PreparingRebalance;
     }
 
     /// The group's rebalance timeout: the largest of its members'.
     fn rebalance_timeout(&self) -> Duration {
-        self.members.values().map(|m| m.rebalance_timeout).max().unwrap_or(Duration::ZERO)
+        self.members
+            .values()
+            .map(|m| m.rebalance_timeout)
+            .max()
+            .unwrap_or(Duration::ZERO)
     }
 
     /// Completes the join phase once every member (and every MEMBER_ID_REQUIRED holder) has
@@ -581,7 +636,10 @@ impl ClassicGroup {
             // timeout rather than form a generation nobody joined; their sessions expire
             // meanwhile unless they come back.
             let timeout = self.rebalance_timeout();
-            self.rebalance = Some(Rebalance { deadline: now.checked_add(timeout).unwrap_or(now), initial: None });
+            self.rebalance = Some(Rebalance {
+                deadline: now.checked_add(timeout).unwrap_or(now),
+                initial: None,
+            });
             return;
         }
         // The leader must be a member that rejoined.
@@ -597,7 +655,12 @@ impl ClassicGroup {
                 .filter(|m| m.awaiting_join.is_some())
                 .min_by_key(|m| m.seq)
                 .map(|m| m.member_id.clone())
-                .or_else(|| self.members.values().min_by_key(|m| m.seq).map(|m| m.member_id.clone()));
+                .or_else(|| {
+                    self.members
+                        .values()
+                        .min_by_key(|m| m.seq)
+                        .map(|m| m.member_id.clone())
+                });
         }
         self.generation = self.generation.wrapping_add(1);
         if self.members.is_empty() {
@@ -646,17 +709,29 @@ impl ClassicGroup {
             .protocols
             .iter()
             .map(|(n, _)| n.as_str())
-            .filter(|name| ordered.iter().all(|m| m.protocols.iter().any(|(n, _)| n == name)))
+            .filter(|name| {
+                ordered
+                    .iter()
+                    .all(|m| m.protocols.iter().any(|(n, _)| n == name))
+            })
             .collect();
         let mut votes = vec![0usize; candidates.len()];
         for member in &ordered {
-            if let Some(choice) = member.protocols.iter().find_map(|(n, _)| candidates.iter().position(|c| c == n)) {
+            if let Some(choice) = member
+                .protocols
+                .iter()
+                .find_map(|(n, _)| candidates.iter().position(|c| c == n))
+            {
                 if let Some(v) = votes.get_mut(choice) {
                     *v = v.saturating_add(1);
                 }
             }
         }
-        let best = votes.iter().enumerate().max_by(|(ia, a), (ib, b)| a.cmp(b).then(ib.cmp(ia)))?.0;
+        let best = votes
+            .iter()
+            .enumerate()
+            .max_by(|(ia, a), (ib, b)| a.cmp(b).then(ib.cmp(ia)))?
+            .0;
         candidates.get(best).map(|s| (*s).to_owned())
     }
 
@@ -696,7 +771,11 @@ impl ClassicGroup {
     fn join_result(&self, member_id: &str, version: i16) -> JoinGroupResponse {
         let is_leader = self.leader.as_deref() == Some(member_id);
         let mut r = JoinGroupResponse::default().with_generation_id(self.generation);
-        r.protocol_type = if version >= 7 { self.protocol_type.clone() } else { None };
+        r.protocol_type = if version >= 7 {
+            self.protocol_type.clone()
+        } else {
+            None
+        };
         r.protocol_name = match (&self.protocol_name, version >= 7) {
             (Some(p), _) => Some(p.clone()),
             (None, true) => None,
@@ -722,7 +801,10 @@ impl ClassicGroup {
         out: &mut Vec<Completion>,
     ) -> Option<SyncGroupResponse> {
         let error = |code: i16| Some(sync_error(version, code));
-        let instance_id = request.group_instance_id.as_deref().filter(|_| version >= 3);
+        let instance_id = request
+            .group_instance_id
+            .as_deref()
+            .filter(|_| version >= 3);
         if self.is_fenced(&request.member_id, instance_id) {
             return error(code::FENCED_INSTANCE_ID);
         }
@@ -733,8 +815,14 @@ impl ClassicGroup {
             return error(code::ILLEGAL_GENERATION);
         }
         if version >= 5 {
-            let type_mismatch = request.protocol_type.as_ref().is_some_and(|t| Some(t) != self.protocol_type.as_ref());
-            let name_mismatch = request.protocol_name.as_ref().is_some_and(|n| Some(n) != self.protocol_name.as_ref());
+            let type_mismatch = request
+                .protocol_type
+                .as_ref()
+                .is_some_and(|t| Some(t) != self.protocol_type.as_ref());
+            let name_mismatch = request
+                .protocol_name
+                .as_ref()
+                .is_some_and(|n| Some(n) != self.protocol_name.as_ref());
             if type_mismatch || name_mismatch {
                 return error(code::INCONSISTENT_GROUP_PROTOCOL);
             }
@@ -746,7 +834,10 @@ impl ClassicGroup {
                 let waiter = Waiter { token, version };
                 if let Some(m) = self.members.get_mut(&request.member_id) {
                     if let Some(old) = m.awaiting_sync.replace(waiter) {
-                        out.push(sync_completion(old, sync_error(old.version, code::REBALANCE_IN_PROGRESS)));
+                        out.push(sync_completion(
+                            old,
+                            sync_error(old.version, code::REBALANCE_IN_PROGRESS),
+                        ));
                     }
                     m.pending_sync = false;
                     m.last_heartbeat = now;
@@ -760,10 +851,16 @@ impl ClassicGroup {
                         m.assignment = given.remove(&m.member_id).unwrap_or_default();
                     }
                     self.state = ClassicState::Stable;
-                    let (protocol_type, protocol_name) = (self.protocol_type.clone(), self.protocol_name.clone());
+                    let (protocol_type, protocol_name) =
+                        (self.protocol_type.clone(), self.protocol_name.clone());
                     for m in self.members.values_mut() {
                         if let Some(w) = m.awaiting_sync.take() {
-                            let response = sync_ok(w.version, &protocol_type, &protocol_name, m.assignment.clone());
+                            let response = sync_ok(
+                                w.version,
+                                &protocol_type,
+                                &protocol_name,
+                                m.assignment.clone(),
+                            );
                             out.push(sync_completion(w, response));
                         }
                     }
@@ -777,7 +874,12 @@ impl ClassicGroup {
                 member.last_heartbeat = now;
                 let assignment = member.assignment.clone();
                 self.maybe_clear_sync_deadline();
-                Some(sync_ok(version, &self.protocol_type, &self.protocol_name, assignment))
+                Some(sync_ok(
+                    version,
+                    &self.protocol_type,
+                    &self.protocol_name,
+                    assignment,
+                ))
             }
         }
     }
@@ -826,7 +928,11 @@ impl ClassicGroup {
         for (member_id, instance_id) in leaving_members(version, request) {
             let code = if member_id.is_empty() {
                 // Administrative removal by instance id (KIP-345).
-                match instance_id.as_ref().and_then(|iid| self.static_members.get(iid)).cloned() {
+                match instance_id
+                    .as_ref()
+                    .and_then(|iid| self.static_members.get(iid))
+                    .cloned()
+                {
                     Some(current) => {
                         self.remove_member_only(&current, out);
                         removed_any = true;
@@ -862,12 +968,20 @@ impl ClassicGroup {
     /// Removes a member, answering its parked requests with UNKNOWN_MEMBER_ID; the caller
     /// follows up with [`after_removal`](Self::after_removal).
     fn remove_member_only(&mut self, member_id: &str, out: &mut Vec<Completion>) {
-        let Some(mut member) = self.members.remove(member_id) else { return };
+        let Some(mut member) = self.members.remove(member_id) else {
+            return;
+        };
         if let Some(w) = member.awaiting_join.take() {
-            out.push(join_completion(w, join_error(w.version, code::UNKNOWN_MEMBER_ID, member_id)));
+            out.push(join_completion(
+                w,
+                join_error(w.version, code::UNKNOWN_MEMBER_ID, member_id),
+            ));
         }
         if let Some(w) = member.awaiting_sync.take() {
-            out.push(sync_completion(w, sync_error(w.version, code::UNKNOWN_MEMBER_ID)));
+            out.push(sync_completion(
+                w,
+                sync_error(w.version, code::UNKNOWN_MEMBER_ID),
+            ));
         }
         if let Some(iid) = &member.instance_id {
             if self.static_members.get(iid).is_some_and(|m| m == member_id) {
@@ -875,7 +989,11 @@ impl ClassicGroup {
             }
         }
         if self.leader.as_deref() == Some(member_id) {
-            self.leader = self.members.values().min_by_key(|m| m.seq).map(|m| m.member_id.clone());
+            self.leader = self
+                .members
+                .values()
+                .min_by_key(|m| m.seq)
+                .map(|m| m.member_id.clone());
         }
     }
 
@@ -938,9 +1056,17 @@ impl ClassicGroup {
             Some(i) => i.until,
             None => r.deadline,
         });
-        let members = self.members.values().filter_map(ClassicMember::session_deadline);
+        let members = self
+            .members
+            .values()
+            .filter_map(ClassicMember::session_deadline);
         let pending = self.pending_members.values().copied();
-        rebalance.into_iter().chain(members).chain(pending).chain(self.sync_deadline).min()
+        rebalance
+            .into_iter()
+            .chain(members)
+            .chain(pending)
+            .chain(self.sync_deadline)
+            .min()
     }
 
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Vec<Completion>) {
@@ -968,8 +1094,12 @@ impl ClassicGroup {
         // Members that never synced after the generation formed.
         if self.sync_deadline.is_some_and(|d| d <= now) {
             self.sync_deadline = None;
-            let laggards: Vec<String> =
-                self.members.values().filter(|m| m.pending_sync).map(|m| m.member_id.clone()).collect();
+            let laggards: Vec<String> = self
+                .members
+                .values()
+                .filter(|m| m.pending_sync)
+                .map(|m| m.member_id.clone())
+                .collect();
             if !laggards.is_empty() {
                 for id in &laggards {
                     self.remove_member_only(id, out);
@@ -980,7 +1110,10 @@ impl ClassicGroup {
 
         // The rebalance: initial-delay steps, then the rebalance timeout.
         let step = match &mut self.rebalance {
-            Some(Rebalance { initial: Some(initial), .. }) if initial.until <= now => {
+            Some(Rebalance {
+                initial: Some(initial),
+                ..
+            }) if initial.until <= now => {
                 if initial.new_member_added && !initial.remaining.is_zero() {
                     let step = initial.delay.min(initial.remaining);
                     initial.remaining = initial.remaining.saturating_sub(step);
@@ -991,7 +1124,10 @@ impl ClassicGroup {
                     Some(())
                 }
             }
-            Some(Rebalance { initial: None, deadline }) if *deadline <= now => Some(()),
+            Some(Rebalance {
+                initial: None,
+                deadline,
+            }) if *deadline <= now => Some(()),
             _ => None,
         };
         if step.is_some() {
@@ -1008,7 +1144,10 @@ impl ClassicGroup {
     pub(crate) fn unload(&mut self, now: Instant, error: i16, out: &mut Vec<Completion>) {
         for m in self.members.values_mut() {
             if let Some(w) = m.awaiting_join.take() {
-                out.push(join_completion(w, join_error(w.version, error, &m.member_id)));
+                out.push(join_completion(
+                    w,
+                    join_error(w.version, error, &m.member_id),
+                ));
             }
             if let Some(w) = m.awaiting_sync.take() {
                 out.push(sync_completion(w, sync_error(w.version, error)));
@@ -1019,7 +1158,15 @@ impl ClassicGroup {
         if let Some(r) = &mut self.rebalance {
             // The members rejoin at the new coordinator; give them a full timeout to do so.
             r.initial = None;
-            r.deadline = now.checked_add(self.members.values().map(|m| m.rebalance_timeout).max().unwrap_or_default()).unwrap_or(now);
+            r.deadline = now
+                .checked_add(
+                    self.members
+                        .values()
+                        .map(|m| m.rebalance_timeout)
+                        .max()
+                        .unwrap_or_default(),
+                )
+                .unwrap_or(now);
         }
     }
 }
@@ -1036,14 +1183,27 @@ struct JoinSpec {
 }
 
 fn join_completion(w: Waiter, response: JoinGroupResponse) -> Completion {
-    Completion { token: w.token, version: w.version, response: ResponseBody::JoinGroup(response) }
+    Completion {
+        token: w.token,
+        version: w.version,
+        response: ResponseBody::JoinGroup(response),
+    }
 }
 
 fn sync_completion(w: Waiter, response: SyncGroupResponse) -> Completion {
-    Completion { token: w.token, version: w.version, response: ResponseBody::SyncGroup(response) }
+    Completion {
+        token: w.token,
+        version: w.version,
+        response: ResponseBody::SyncGroup(response),
+    }
 }
 
-fn sync_ok(version: i16, protocol_type: &Option<String>, protocol_name: &Option<String>, assignment: Bytes) -> SyncGroupResponse {
+fn sync_ok(
+    version: i16,
+    protocol_type: &Option<String>,
+    protocol_name: &Option<String>,
+    assignment: Bytes,
+) -> SyncGroupResponse {
     let mut r = SyncGroupResponse::default().with_assignment(assignment);
     if version >= 5 {
         r.protocol_type = protocol_type.clone();
@@ -1055,7 +1215,11 @@ fn sync_ok(version: i16, protocol_type: &Option<String>, protocol_name: &Option<
 /// (member id, instance id) pairs a LeaveGroup names: one member before v3, a batch after.
 fn leaving_members(version: i16, request: &LeaveGroupRequest) -> Vec<(String, Option<String>)> {
     if version >= 3 {
-        request.members.iter().map(|m| (m.member_id.clone(), m.group_instance_id.clone())).collect()
+        request
+            .members
+            .iter()
+            .map(|m| (m.member_id.clone(), m.group_instance_id.clone()))
+            .collect()
     } else {
         vec![(request.member_id.clone(), None)]
     }
@@ -1064,10 +1228,16 @@ fn leaving_members(version: i16, request: &LeaveGroupRequest) -> Vec<(String, Op
 /// Before v3 the single member's error is the top-level error and no member list is sent.
 fn leave_response(version: i16, error: i16, members: Vec<MemberResponse>) -> LeaveGroupResponse {
     if version >= 3 {
-        LeaveGroupResponse::default().with_error_code(error).with_members(members)
+        LeaveGroupResponse::default()
+            .with_error_code(error)
+            .with_members(members)
     } else {
         let member_error = members.first().map_or(code::NONE, |m| m.error_code);
-        LeaveGroupResponse::default().with_error_code(if error != code::NONE { error } else { member_error })
+        LeaveGroupResponse::default().with_error_code(if error != code::NONE {
+            error
+        } else {
+            member_error
+        })
     }
 }
 

@@ -23,9 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::{
-    consumer_group_describe_response as describe_rs, consumer_group_heartbeat_response as heartbeat_rs,
-    ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest,
-    ConsumerGroupHeartbeatResponse,
+    consumer_group_describe_response as describe_rs,
+    consumer_group_heartbeat_response as heartbeat_rs, ConsumerGroupDescribeRequest,
+    ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
 };
 use kafka_protocol::Uuid;
 use regex::Regex;
@@ -33,8 +33,8 @@ use regex::Regex;
 use super::assignor::{self, Assignment, AssignorKind, MemberSpec};
 use super::offsets::OffsetStore;
 use super::{
-    code, ClientInfo, ExpiryPolicy, Group, GroupConfig, GroupCoordinator, GroupKind, Rng, TopicView,
-    AUTHORIZED_OPERATIONS_OMITTED, GROUP_AUTHORIZED_OPERATIONS,
+    code, ClientInfo, ExpiryPolicy, Group, GroupConfig, GroupCoordinator, GroupKind, Rng,
+    TopicView, AUTHORIZED_OPERATIONS_OMITTED, GROUP_AUTHORIZED_OPERATIONS,
 };
 
 /// Epoch of a member leaving for good.
@@ -74,7 +74,10 @@ pub(crate) struct ConsumerMember {
 impl ConsumerMember {
     fn subscribes_to(&self, topic: &str) -> bool {
         self.subscribed_names.iter().any(|t| t == topic)
-            || self.subscribed_regex.as_ref().is_some_and(|(_, re)| re.is_match(topic))
+            || self
+                .subscribed_regex
+                .as_ref()
+                .is_some_and(|(_, re)| re.is_match(topic))
     }
 }
 
@@ -112,7 +115,10 @@ struct Reject {
 
 impl Reject {
     fn new(code: i16, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     fn into_response(self) -> ConsumerGroupHeartbeatResponse {
@@ -142,38 +148,72 @@ pub(crate) fn heartbeat(
     let epoch = request.member_epoch;
     let group_id = &request.group_id;
     match coordinator.groups.get_mut(group_id) {
-        Some(Group { kind: GroupKind::Classic(c), .. }) if !c.is_vacant() => {
-            return error_response(code::GROUP_ID_NOT_FOUND, format!("Group {group_id} is not a consumer group."));
+        Some(Group {
+            kind: GroupKind::Classic(c),
+            ..
+        }) if !c.is_vacant() => {
+            return error_response(
+                code::GROUP_ID_NOT_FOUND,
+                format!("Group {group_id} is not a consumer group."),
+            );
         }
-        Some(group @ Group { kind: GroupKind::Classic(_), .. }) => {
+        Some(
+            group @ Group {
+                kind: GroupKind::Classic(_),
+                ..
+            },
+        ) => {
             if epoch != 0 {
-                return error_response(code::GROUP_ID_NOT_FOUND, format!("Group {group_id} is not a consumer group."));
+                return error_response(
+                    code::GROUP_ID_NOT_FOUND,
+                    format!("Group {group_id} is not a consumer group."),
+                );
             }
             // An empty classic group becomes a consumer group; its offsets stay.
-            group.kind = GroupKind::Consumer(ConsumerGroup::new(coordinator.config.default_assignor()));
+            group.kind =
+                GroupKind::Consumer(ConsumerGroup::new(coordinator.config.default_assignor()));
         }
         Some(_) => {}
         None => {
             if epoch != 0 {
-                return error_response(code::GROUP_ID_NOT_FOUND, format!("Consumer group {group_id} not found."));
+                return error_response(
+                    code::GROUP_ID_NOT_FOUND,
+                    format!("Consumer group {group_id} not found."),
+                );
             }
             coordinator.groups.insert(
                 group_id.clone(),
                 Group {
-                    kind: GroupKind::Consumer(ConsumerGroup::new(coordinator.config.default_assignor())),
+                    kind: GroupKind::Consumer(ConsumerGroup::new(
+                        coordinator.config.default_assignor(),
+                    )),
                     offsets: OffsetStore::default(),
                 },
             );
         }
     }
-    let Some(Group { kind: GroupKind::Consumer(group), .. }) = coordinator.groups.get_mut(group_id) else {
+    let Some(Group {
+        kind: GroupKind::Consumer(group),
+        ..
+    }) = coordinator.groups.get_mut(group_id)
+    else {
         return error_response(code::UNKNOWN_SERVER_ERROR, "group vanished");
     };
-    let mut ctx = Ctx { now, config: &coordinator.config, rng: &mut coordinator.rng, topics, client };
+    let mut ctx = Ctx {
+        now,
+        config: &coordinator.config,
+        rng: &mut coordinator.rng,
+        topics,
+        client,
+    };
     let response = group.heartbeat(&mut ctx, request, regex);
     if group.members.is_empty() && response.error_code != code::NONE {
         // A join that failed on a group it created leaves nothing behind.
-        if coordinator.groups.get(group_id).is_some_and(|g| g.offsets.is_empty()) {
+        if coordinator
+            .groups
+            .get(group_id)
+            .is_some_and(|g| g.offsets.is_empty())
+        {
             coordinator.groups.remove(group_id);
         }
     }
@@ -202,12 +242,18 @@ fn validate(
             if request.rebalance_timeout_ms < 0 {
                 return invalid("RebalanceTimeoutMs must be provided in first request.");
             }
-            if request.topic_partitions.as_ref().is_none_or(|t| !t.is_empty()) {
+            if request
+                .topic_partitions
+                .as_ref()
+                .is_none_or(|t| !t.is_empty())
+            {
                 return invalid("TopicPartitions must be empty when (re-)joining.");
             }
             let has_regex = version >= 1 && request.subscribed_topic_regex.is_some();
             if request.subscribed_topic_names.is_none() && !has_regex {
-                return invalid("SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+                return invalid(
+                    "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.",
+                );
             }
         }
         STATIC_LEAVE_EPOCH if request.instance_id.is_none() => {
@@ -223,7 +269,10 @@ fn validate(
     if let Some(name) = &request.server_assignor {
         let known = AssignorKind::from_name(name).filter(|k| config.consumer_assignors.contains(k));
         if known.is_none() {
-            return Err(Reject::new(code::UNSUPPORTED_ASSIGNOR, format!("ServerAssignor {name} is not supported.")));
+            return Err(Reject::new(
+                code::UNSUPPORTED_ASSIGNOR,
+                format!("ServerAssignor {name} is not supported."),
+            ));
         }
     }
     if version < 1 {
@@ -280,9 +329,13 @@ impl ConsumerGroup {
 
     pub(crate) fn expiry_policy(&self) -> ExpiryPolicy {
         if self.members.is_empty() {
-            ExpiryPolicy::All { since: self.empty_since }
+            ExpiryPolicy::All {
+                since: self.empty_since,
+            }
         } else {
-            ExpiryPolicy::Unsubscribed { topics: self.subscription_metadata.keys().cloned().collect() }
+            ExpiryPolicy::Unsubscribed {
+                topics: self.subscription_metadata.keys().cloned().collect(),
+            }
         }
     }
 
@@ -320,7 +373,10 @@ impl ConsumerGroup {
             if let Err(code) = check_epoch(member, epoch, request.topic_partitions.as_deref()) {
                 return error_response(
                     code,
-                    format!("Member epoch {epoch} does not match the current epoch {}.", member.member_epoch),
+                    format!(
+                        "Member epoch {epoch} does not match the current epoch {}.",
+                        member.member_epoch
+                    ),
                 );
             }
             request.member_id.clone()
@@ -370,7 +426,11 @@ impl ConsumerGroup {
             self.compute_target_assignment(ctx.config);
         }
 
-        let before = self.members.get(&member_id).map(|m| m.assigned.clone()).unwrap_or_default();
+        let before = self
+            .members
+            .get(&member_id)
+            .map(|m| m.assigned.clone())
+            .unwrap_or_default();
         let owned = request.topic_partitions.as_deref().map(to_assignment);
         self.reconcile(&member_id, ctx.now, owned.as_ref());
         let Some(member) = self.members.get(&member_id) else {
@@ -380,19 +440,23 @@ impl ConsumerGroup {
             .with_member_epoch(member.member_epoch)
             .with_heartbeat_interval_ms(duration_ms(ctx.config.consumer_heartbeat_interval));
         response.member_id = Some(member_id.clone());
-        let send_assignment = joining || before != member.assigned || owned.as_ref().is_some_and(|o| *o != member.assigned);
+        let send_assignment = joining
+            || before != member.assigned
+            || owned.as_ref().is_some_and(|o| *o != member.assigned);
         if send_assignment {
-            response.assignment = Some(heartbeat_rs::Assignment::default().with_topic_partitions(
-                member
-                    .assigned
-                    .iter()
-                    .map(|(id, ps)| {
-                        heartbeat_rs::TopicPartitions::default()
-                            .with_topic_id(*id)
-                            .with_partitions(ps.iter().copied().collect())
-                    })
-                    .collect(),
-            ));
+            response.assignment = Some(
+                heartbeat_rs::Assignment::default().with_topic_partitions(
+                    member
+                        .assigned
+                        .iter()
+                        .map(|(id, ps)| {
+                            heartbeat_rs::TopicPartitions::default()
+                                .with_topic_id(*id)
+                                .with_partitions(ps.iter().copied().collect())
+                        })
+                        .collect(),
+                ),
+            );
         }
         response
     }
@@ -409,7 +473,10 @@ impl ConsumerGroup {
                 if old_id == request.member_id {
                     return Ok((old_id, false));
                 }
-                let old_epoch = self.members.get(&old_id).map_or(STATIC_LEAVE_EPOCH, |m| m.member_epoch);
+                let old_epoch = self
+                    .members
+                    .get(&old_id)
+                    .map_or(STATIC_LEAVE_EPOCH, |m| m.member_epoch);
                 if old_epoch != STATIC_LEAVE_EPOCH {
                     return Err(Reject::new(
                         code::UNRELEASED_INSTANCE_ID,
@@ -461,7 +528,9 @@ impl ConsumerGroup {
 
     /// The new member inherits the old one's epoch, assignment and target; no rebalance.
     fn replace_static_member(&mut self, old_id: &str, new_id: &str, now: Instant) {
-        let Some(mut member) = self.members.remove(old_id) else { return };
+        let Some(mut member) = self.members.remove(old_id) else {
+            return;
+        };
         member.member_id = new_id.to_owned();
         member.session_deadline = now;
         // A static member leaving with -2 keeps the epoch it had before leaving as its
@@ -483,7 +552,11 @@ impl ConsumerGroup {
         }
     }
 
-    fn leave(&mut self, now: Instant, request: &ConsumerGroupHeartbeatRequest) -> ConsumerGroupHeartbeatResponse {
+    fn leave(
+        &mut self,
+        now: Instant,
+        request: &ConsumerGroupHeartbeatRequest,
+    ) -> ConsumerGroupHeartbeatResponse {
         let epoch = request.member_epoch;
         let Some(member) = self.members.get_mut(&request.member_id) else {
             return error_response(
@@ -492,7 +565,10 @@ impl ConsumerGroup {
             );
         };
         if request.instance_id.is_some() && request.instance_id != member.instance_id {
-            return error_response(code::FENCED_INSTANCE_ID, "InstanceId does not match the member.");
+            return error_response(
+                code::FENCED_INSTANCE_ID,
+                "InstanceId does not match the member.",
+            );
         }
         if epoch == STATIC_LEAVE_EPOCH {
             // Keeps its assignment; its instance id may rejoin under a new member id.
@@ -510,7 +586,9 @@ impl ConsumerGroup {
 
     /// Removes a member (left, fenced or timed out): its partitions are free at once.
     fn remove_member(&mut self, member_id: &str, now: Instant) {
-        let Some(member) = self.members.remove(member_id) else { return };
+        let Some(member) = self.members.remove(member_id) else {
+            return;
+        };
         if let Some(iid) = &member.instance_id {
             if self.static_members.get(iid).is_some_and(|m| m == member_id) {
                 self.static_members.remove(iid);
@@ -527,11 +605,18 @@ impl ConsumerGroup {
     /// Re-reads the subscribed topics (names and regex matches) from the cluster; a change
     /// (topic created or deleted, partitions added) returns true: the group epoch must bump.
     fn refresh_subscription_metadata(&mut self, topics: &dyn TopicView) -> bool {
-        let mut names: BTreeSet<String> =
-            self.members.values().flat_map(|m| m.subscribed_names.iter().cloned()).collect();
+        let mut names: BTreeSet<String> = self
+            .members
+            .values()
+            .flat_map(|m| m.subscribed_names.iter().cloned())
+            .collect();
         if self.members.values().any(|m| m.subscribed_regex.is_some()) {
             for topic in topics.topic_names() {
-                if self.members.values().any(|m| m.subscribed_regex.as_ref().is_some_and(|(_, re)| re.is_match(&topic))) {
+                if self.members.values().any(|m| {
+                    m.subscribed_regex
+                        .as_ref()
+                        .is_some_and(|(_, re)| re.is_match(&topic))
+                }) {
                     names.insert(topic);
                 }
             }
@@ -558,7 +643,12 @@ impl ConsumerGroup {
             .values()
             .map(|m| MemberSpec {
                 member_id: m.member_id.clone(),
-                topics: self.subscription_metadata.keys().filter(|t| m.subscribes_to(t)).cloned().collect(),
+                topics: self
+                    .subscription_metadata
+                    .keys()
+                    .filter(|t| m.subscribes_to(t))
+                    .cloned()
+                    .collect(),
                 current: self.target.get(&m.member_id).cloned().unwrap_or_default(),
             })
             .collect();
@@ -573,7 +663,13 @@ impl ConsumerGroup {
             let v = votes.entry(kind).or_default();
             *v = v.saturating_add(1);
         }
-        let rank = |k: &AssignorKind| config.consumer_assignors.iter().position(|c| c == k).unwrap_or(usize::MAX);
+        let rank = |k: &AssignorKind| {
+            config
+                .consumer_assignors
+                .iter()
+                .position(|c| c == k)
+                .unwrap_or(usize::MAX)
+        };
         votes
             .into_iter()
             .max_by(|(ka, va), (kb, vb)| va.cmp(vb).then(rank(kb).cmp(&rank(ka))))
@@ -582,7 +678,9 @@ impl ConsumerGroup {
 
     /// One reconciliation step for `member_id` given the partitions it reports owning.
     fn reconcile(&mut self, member_id: &str, now: Instant, owned: Option<&Assignment>) {
-        let Some(member) = self.members.get(member_id) else { return };
+        let Some(member) = self.members.get(member_id) else {
+            return;
+        };
         match member.state {
             MemberState::Stable if member.member_epoch == self.assignment_epoch => {}
             MemberState::UnrevokedPartitions if owns_any(owned, &member.pending_revocation) => {}
@@ -590,11 +688,18 @@ impl ConsumerGroup {
         }
     }
 
-    fn compute_next_assignment(&mut self, member_id: &str, now: Instant, owned: Option<&Assignment>) {
+    fn compute_next_assignment(
+        &mut self,
+        member_id: &str,
+        now: Instant,
+        owned: Option<&Assignment>,
+    ) {
         let target = self.target.get(member_id).cloned().unwrap_or_default();
         let assignment_epoch = self.assignment_epoch;
         let owners = &self.owners;
-        let Some(member) = self.members.get_mut(member_id) else { return };
+        let Some(member) = self.members.get_mut(member_id) else {
+            return;
+        };
         let kept = intersect(&member.assigned, &target);
         let revoke = subtract(&member.assigned, &target);
         let wanted = subtract(&target, &member.assigned);
@@ -630,7 +735,11 @@ impl ConsumerGroup {
                 member.previous_epoch = member.member_epoch;
                 member.member_epoch = assignment_epoch;
             }
-            member.state = if all_free { MemberState::Stable } else { MemberState::UnreleasedPartitions };
+            member.state = if all_free {
+                MemberState::Stable
+            } else {
+                MemberState::UnreleasedPartitions
+            };
         }
         let held: Vec<(Uuid, i32)> = member
             .assigned
@@ -645,7 +754,11 @@ impl ConsumerGroup {
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.members.values().flat_map(|m| [Some(m.session_deadline), m.revocation_deadline]).flatten().min()
+        self.members
+            .values()
+            .flat_map(|m| [Some(m.session_deadline), m.revocation_deadline])
+            .flatten()
+            .min()
     }
 
     /// Fences members whose session expired or who did not revoke in time.
@@ -653,7 +766,9 @@ impl ConsumerGroup {
         let expired: Vec<String> = self
             .members
             .values()
-            .filter(|m| m.session_deadline <= now || m.revocation_deadline.is_some_and(|d| d <= now))
+            .filter(|m| {
+                m.session_deadline <= now || m.revocation_deadline.is_some_and(|d| d <= now)
+            })
             .map(|m| m.member_id.clone())
             .collect();
         for id in expired {
@@ -686,9 +801,13 @@ impl ConsumerGroup {
                     .with_client_id(m.client_id.clone())
                     .with_client_host(m.client_host.clone())
                     .with_subscribed_topic_names(m.subscribed_names.clone())
-                    .with_subscribed_topic_regex(m.subscribed_regex.as_ref().map(|(p, _)| p.clone()))
+                    .with_subscribed_topic_regex(
+                        m.subscribed_regex.as_ref().map(|(p, _)| p.clone()),
+                    )
                     .with_assignment(to_described(&m.assigned))
-                    .with_target_assignment(to_described(&self.target.get(&m.member_id).cloned().unwrap_or_default()))
+                    .with_target_assignment(to_described(
+                        &self.target.get(&m.member_id).cloned().unwrap_or_default(),
+                    ))
             })
             .collect();
         describe_rs::DescribedGroup::default()
@@ -712,7 +831,10 @@ pub(crate) fn describe(
         .iter()
         .map(|id| {
             let mut described = match coordinator.groups.get(id) {
-                Some(Group { kind: GroupKind::Consumer(g), .. }) => g.describe(id, topics),
+                Some(Group {
+                    kind: GroupKind::Consumer(g),
+                    ..
+                }) => g.describe(id, topics),
                 Some(_) => not_found(id, format!("Group {id} is not a consumer group.")),
                 None => not_found(id, format!("Group {id} not found.")),
             };
@@ -751,7 +873,9 @@ fn check_epoch(
     }
     let subset = owned.is_some_and(|o| {
         let owned = to_assignment(o);
-        owned.iter().all(|(id, ps)| member.assigned.get(id).is_some_and(|a| ps.is_subset(a)))
+        owned
+            .iter()
+            .all(|(id, ps)| member.assigned.get(id).is_some_and(|a| ps.is_subset(a)))
     });
     if epoch == member.previous_epoch && subset {
         Ok(())
@@ -766,7 +890,9 @@ fn to_assignment(
     let mut out = Assignment::new();
     for tp in partitions {
         if !tp.partitions.is_empty() {
-            out.entry(tp.topic_id).or_default().extend(tp.partitions.iter().copied());
+            out.entry(tp.topic_id)
+                .or_default()
+                .extend(tp.partitions.iter().copied());
         }
     }
     out
@@ -777,7 +903,9 @@ fn to_assignment(
 fn owns_any(owned: Option<&Assignment>, partitions: &Assignment) -> bool {
     match owned {
         None => true,
-        Some(owned) => partitions.iter().any(|(id, ps)| owned.get(id).is_some_and(|o| !o.is_disjoint(ps))),
+        Some(owned) => partitions
+            .iter()
+            .any(|(id, ps)| owned.get(id).is_some_and(|o| !o.is_disjoint(ps))),
     }
 }
 

@@ -48,11 +48,10 @@ use kafka_protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest,
     ConsumerGroupHeartbeatResponse, DeleteGroupsRequest, DeleteGroupsResponse,
     DescribeGroupsRequest, DescribeGroupsResponse, HeartbeatRequest, HeartbeatResponse,
-    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
-    ListGroupsRequest, ListGroupsResponse, OffsetCommitRequest, OffsetCommitResponse,
-    OffsetDeleteRequest, OffsetDeleteResponse, OffsetFetchRequest, OffsetFetchResponse,
-    ResponseBody, SyncGroupRequest, SyncGroupResponse, TxnOffsetCommitRequest,
-    TxnOffsetCommitResponse,
+    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest,
+    ListGroupsResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest,
+    OffsetDeleteResponse, OffsetFetchRequest, OffsetFetchResponse, ResponseBody, SyncGroupRequest,
+    SyncGroupResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
 };
 use kafka_protocol::Uuid;
 
@@ -206,13 +205,15 @@ impl GroupConfig {
         let mut config = Self::default();
         for (key, value) in props {
             let millis = || -> Result<Duration, GroupConfigError> {
-                value.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                    GroupConfigError::InvalidValue {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map(Duration::from_millis)
+                    .map_err(|_| GroupConfigError::InvalidValue {
                         key: key.to_owned(),
                         value: value.to_owned(),
                         expected: "a non-negative number of milliseconds",
-                    }
-                })
+                    })
             };
             match key {
                 "group.initial.rebalance.delay.ms" => config.initial_rebalance_delay = millis()?,
@@ -264,7 +265,11 @@ impl GroupConfig {
                     }
                     config = config.with_consumer_assignors(kinds);
                 }
-                _ => return Err(GroupConfigError::UnknownKey { key: key.to_owned() }),
+                _ => {
+                    return Err(GroupConfigError::UnknownKey {
+                        key: key.to_owned(),
+                    })
+                }
             }
         }
         Ok(config)
@@ -302,7 +307,10 @@ impl GroupConfig {
 
     /// The default KIP-848 assignor (first of `group.consumer.assignors`).
     pub fn default_assignor(&self) -> AssignorKind {
-        self.consumer_assignors.first().copied().unwrap_or(AssignorKind::Uniform)
+        self.consumer_assignors
+            .first()
+            .copied()
+            .unwrap_or(AssignorKind::Uniform)
     }
 }
 
@@ -365,7 +373,10 @@ pub struct ClientInfo {
 impl ClientInfo {
     /// A client with this id and host.
     pub fn new(client_id: impl Into<String>, client_host: impl Into<String>) -> Self {
-        Self { client_id: client_id.into(), client_host: client_host.into() }
+        Self {
+            client_id: client_id.into(),
+            client_host: client_host.into(),
+        }
     }
 }
 
@@ -421,7 +432,10 @@ impl TopicView for TopicTable {
     }
 
     fn topic_name(&self, id: Uuid) -> Option<String> {
-        self.topics.iter().find(|(_, (tid, _))| *tid == id).map(|(name, _)| name.clone())
+        self.topics
+            .iter()
+            .find(|(_, (tid, _))| *tid == id)
+            .map(|(name, _)| name.clone())
     }
 
     fn topic_names(&self) -> Vec<String> {
@@ -517,7 +531,13 @@ impl GroupCoordinator {
     /// A coordinator with no groups.
     pub fn new(config: GroupConfig) -> Self {
         let rng = Rng::new(config.seed);
-        Self { config, groups: BTreeMap::new(), rng, commit_seq: 0, next_retention_check: None }
+        Self {
+            config,
+            groups: BTreeMap::new(),
+            rng,
+            commit_seq: 0,
+            next_retention_check: None,
+        }
     }
 
     /// The configuration.
@@ -569,9 +589,13 @@ impl GroupCoordinator {
         if request.group_id.is_empty() {
             return error(code::INVALID_GROUP_ID);
         }
-        let session = u64::try_from(request.session_timeout_ms).ok().map(Duration::from_millis);
+        let session = u64::try_from(request.session_timeout_ms)
+            .ok()
+            .map(Duration::from_millis);
         match session {
-            Some(s) if s >= self.config.min_session_timeout && s <= self.config.max_session_timeout => {}
+            Some(s)
+                if s >= self.config.min_session_timeout && s <= self.config.max_session_timeout => {
+            }
             _ => return error(code::INVALID_SESSION_TIMEOUT),
         }
         if let Some(group) = self.groups.get(&request.group_id) {
@@ -584,16 +608,30 @@ impl GroupCoordinator {
             return error(code::UNKNOWN_MEMBER_ID);
         }
         let group_id = request.group_id.clone();
-        let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group {
-            kind: GroupKind::Classic(ClassicGroup::new(Some(now))),
-            offsets: OffsetStore::default(),
-        });
+        let group = self
+            .groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Group {
+                kind: GroupKind::Classic(ClassicGroup::new(Some(now))),
+                offsets: OffsetStore::default(),
+            });
         if let GroupKind::Consumer(_) = group.kind {
             // An empty consumer group becomes a classic one; its offsets stay.
             group.kind = GroupKind::Classic(ClassicGroup::new(Some(now)));
         }
-        let GroupKind::Classic(classic) = &mut group.kind else { return error(code::UNKNOWN_SERVER_ERROR) };
-        let response = classic.join(now, token, version, client, request, &self.config, &mut self.rng, out);
+        let GroupKind::Classic(classic) = &mut group.kind else {
+            return error(code::UNKNOWN_SERVER_ERROR);
+        };
+        let response = classic.join(
+            now,
+            token,
+            version,
+            client,
+            request,
+            &self.config,
+            &mut self.rng,
+            out,
+        );
         if group.is_vacant() && group.offsets.is_empty() {
             // A join that failed on a group it just created leaves nothing behind.
             self.groups.remove(&group_id);
@@ -611,7 +649,10 @@ impl GroupCoordinator {
     ) -> Handled<SyncGroupResponse> {
         let mut out = Vec::new();
         let immediate = match self.groups.get_mut(&request.group_id) {
-            Some(Group { kind: GroupKind::Classic(g), .. }) => g.sync(now, token, version, request, &mut out),
+            Some(Group {
+                kind: GroupKind::Classic(g),
+                ..
+            }) => g.sync(now, token, version, request, &mut out),
             _ => Some(classic::sync_error(version, code::UNKNOWN_MEMBER_ID)),
         };
         finish(immediate, token, &mut out, |body| match body {
@@ -621,42 +662,69 @@ impl GroupCoordinator {
     }
 
     /// Heartbeat v0-4.
-    pub fn heartbeat(&mut self, now: Instant, version: i16, request: HeartbeatRequest) -> HeartbeatResponse {
+    pub fn heartbeat(
+        &mut self,
+        now: Instant,
+        version: i16,
+        request: HeartbeatRequest,
+    ) -> HeartbeatResponse {
         let _ = version;
         let code = match self.groups.get_mut(&request.group_id) {
-            Some(Group { kind: GroupKind::Classic(g), .. }) => g.heartbeat(now, &request),
+            Some(Group {
+                kind: GroupKind::Classic(g),
+                ..
+            }) => g.heartbeat(now, &request),
             _ => code::UNKNOWN_MEMBER_ID,
         };
         HeartbeatResponse::default().with_error_code(code)
     }
 
     /// LeaveGroup v0-5 (v3+ removes a batch of members, with per-member errors).
-    pub fn leave_group(&mut self, now: Instant, version: i16, request: LeaveGroupRequest) -> Handled<LeaveGroupResponse> {
+    pub fn leave_group(
+        &mut self,
+        now: Instant,
+        version: i16,
+        request: LeaveGroupRequest,
+    ) -> Handled<LeaveGroupResponse> {
         let mut out = Vec::new();
         let response = match self.groups.get_mut(&request.group_id) {
-            Some(Group { kind: GroupKind::Classic(g), .. }) => g.leave(now, version, &request, &mut out),
+            Some(Group {
+                kind: GroupKind::Classic(g),
+                ..
+            }) => g.leave(now, version, &request, &mut out),
             _ => classic::leave_unknown_group(version, &request),
         };
-        Handled { answer: Answer::Ready(response), completions: out }
+        Handled {
+            answer: Answer::Ready(response),
+            completions: out,
+        }
     }
 
     /// DescribeGroups v0-5. Unknown groups (and KIP-848 groups, as Kafka 3.7+ does) are
     /// described as `Dead` with no error.
-    pub fn describe_groups(&self, version: i16, request: &DescribeGroupsRequest) -> DescribeGroupsResponse {
+    pub fn describe_groups(
+        &self,
+        version: i16,
+        request: &DescribeGroupsRequest,
+    ) -> DescribeGroupsResponse {
         let groups = request
             .groups
             .iter()
             .map(|id| {
                 let mut described = match self.groups.get(id) {
-                    Some(Group { kind: GroupKind::Classic(g), .. }) => g.describe(id),
+                    Some(Group {
+                        kind: GroupKind::Classic(g),
+                        ..
+                    }) => g.describe(id),
                     _ => classic::describe_dead(id),
                 };
                 // The field exists from v3; the request flag too.
-                described.authorized_operations = if version >= 3 && request.include_authorized_operations {
-                    GROUP_AUTHORIZED_OPERATIONS
-                } else {
-                    AUTHORIZED_OPERATIONS_OMITTED
-                };
+                described.authorized_operations =
+                    if version >= 3 && request.include_authorized_operations {
+                        GROUP_AUTHORIZED_OPERATIONS
+                    } else {
+                        AUTHORIZED_OPERATIONS_OMITTED
+                    };
                 described
             })
             .collect();
@@ -666,19 +734,29 @@ impl GroupCoordinator {
     /// ListGroups v0-5: states filter (v4+) and types filter (v5+), both case-insensitive.
     pub fn list_groups(&self, version: i16, request: &ListGroupsRequest) -> ListGroupsResponse {
         let states: Vec<String> = if version >= 4 {
-            request.states_filter.iter().map(|s| s.to_ascii_lowercase()).collect()
+            request
+                .states_filter
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect()
         } else {
             Vec::new()
         };
         let types: Vec<String> = if version >= 5 {
-            request.types_filter.iter().map(|s| s.to_ascii_lowercase()).collect()
+            request
+                .types_filter
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect()
         } else {
             Vec::new()
         };
         let groups = self
             .groups
             .iter()
-            .filter(|(_, g)| states.is_empty() || states.contains(&g.state_name().to_ascii_lowercase()))
+            .filter(|(_, g)| {
+                states.is_empty() || states.contains(&g.state_name().to_ascii_lowercase())
+            })
             .filter(|(_, g)| types.is_empty() || types.iter().any(|t| t == g.type_name()))
             .map(|(id, g)| {
                 ListedGroup::default()
@@ -693,7 +771,11 @@ impl GroupCoordinator {
 
     /// DeleteGroups v0-2: GROUP_ID_NOT_FOUND for unknown groups, NON_EMPTY_GROUP while members
     /// exist; deleting drops the group's offsets, staged transactional ones included.
-    pub fn delete_groups(&mut self, version: i16, request: &DeleteGroupsRequest) -> DeleteGroupsResponse {
+    pub fn delete_groups(
+        &mut self,
+        version: i16,
+        request: &DeleteGroupsRequest,
+    ) -> DeleteGroupsResponse {
         let _ = version;
         let results = request
             .groups_names
@@ -710,7 +792,9 @@ impl GroupCoordinator {
                         code::NONE
                     }
                 };
-                DeletableGroupResult::default().with_group_id(id.clone()).with_error_code(code)
+                DeletableGroupResult::default()
+                    .with_group_id(id.clone())
+                    .with_error_code(code)
             })
             .collect();
         DeleteGroupsResponse::default().with_results(results)
@@ -736,7 +820,12 @@ impl GroupCoordinator {
     }
 
     /// OffsetDelete v0.
-    pub fn offset_delete(&mut self, version: i16, topics: &dyn TopicView, request: &OffsetDeleteRequest) -> OffsetDeleteResponse {
+    pub fn offset_delete(
+        &mut self,
+        version: i16,
+        topics: &dyn TopicView,
+        request: &OffsetDeleteRequest,
+    ) -> OffsetDeleteResponse {
         let _ = version;
         offsets::offset_delete(self, topics, request)
     }
@@ -760,10 +849,13 @@ impl GroupCoordinator {
     /// [`complete_txn`](Self::complete_txn) commits, and vanish when it aborts.
     pub fn stage_txn_offsets(&mut self, producer_id: i64, group_id: &str, offsets: Vec<TxnOffset>) {
         let seq = self.next_commit_seq();
-        let group = self.groups.entry(group_id.to_owned()).or_insert_with(|| Group {
-            kind: GroupKind::Classic(ClassicGroup::new(None)),
-            offsets: OffsetStore::default(),
-        });
+        let group = self
+            .groups
+            .entry(group_id.to_owned())
+            .or_insert_with(|| Group {
+                kind: GroupKind::Classic(ClassicGroup::new(None)),
+                offsets: OffsetStore::default(),
+            });
         group.offsets.stage(producer_id, offsets, seq);
     }
 
@@ -781,7 +873,9 @@ impl GroupCoordinator {
     /// Whether a transaction holds uncommitted offsets for this partition (OffsetFetch
     /// RequireStable answers UNSTABLE_OFFSET_COMMIT then).
     pub fn has_pending_txn_offsets(&self, group_id: &str, topic: &str, partition: i32) -> bool {
-        self.groups.get(group_id).is_some_and(|g| g.offsets.has_pending(topic, partition))
+        self.groups
+            .get(group_id)
+            .is_some_and(|g| g.offsets.has_pending(topic, partition))
     }
 
     // ---------------------------------------------------------------- KIP-848
@@ -859,7 +953,11 @@ impl GroupCoordinator {
     /// timers restart from `now`.
     pub fn coordinator_moved(&mut self, now: Instant, group_id: &str) -> Vec<Completion> {
         let mut out = Vec::new();
-        if let Some(Group { kind: GroupKind::Classic(g), .. }) = self.groups.get_mut(group_id) {
+        if let Some(Group {
+            kind: GroupKind::Classic(g),
+            ..
+        }) = self.groups.get_mut(group_id)
+        {
             g.unload(now, code::NOT_COORDINATOR, &mut out);
         }
         out
@@ -887,7 +985,8 @@ impl GroupCoordinator {
     /// Schedules the retention sweep if there is anything to sweep.
     fn arm_retention(&mut self, now: Instant) {
         if self.next_retention_check.is_none() {
-            self.next_retention_check = now.checked_add(self.config.offsets_retention_check_interval);
+            self.next_retention_check =
+                now.checked_add(self.config.offsets_retention_check_interval);
         }
     }
 
@@ -901,7 +1000,8 @@ impl GroupCoordinator {
             };
             group.offsets.expire(now, retention, &policy);
         }
-        self.groups.retain(|_, g| !(g.is_vacant() && g.offsets.is_empty()));
+        self.groups
+            .retain(|_, g| !(g.is_vacant() && g.offsets.is_empty()));
         if self.groups.is_empty() {
             self.next_retention_check = None;
         }
@@ -927,7 +1027,9 @@ pub(crate) enum ExpiryPolicy {
     /// else from each offset's commit time.
     All { since: Option<Instant> },
     /// Offsets of topics outside this set, counted from their commit time.
-    Unsubscribed { topics: std::collections::BTreeSet<String> },
+    Unsubscribed {
+        topics: std::collections::BTreeSet<String>,
+    },
 }
 
 /// Pulls the caller's own response out of the completions when it was completed within the
@@ -939,7 +1041,10 @@ fn finish<T>(
     unwrap: impl Fn(ResponseBody) -> Option<T>,
 ) -> Handled<T> {
     if let Some(response) = immediate {
-        return Handled { answer: Answer::Ready(response), completions: std::mem::take(out) };
+        return Handled {
+            answer: Answer::Ready(response),
+            completions: std::mem::take(out),
+        };
     }
     let mut answer = Answer::Pending;
     if let Some(i) = out.iter().position(|c| c.token == token) {
@@ -948,7 +1053,10 @@ fn finish<T>(
             answer = Answer::Ready(r);
         }
     }
-    Handled { answer, completions: std::mem::take(out) }
+    Handled {
+        answer,
+        completions: std::mem::take(out),
+    }
 }
 
 /// Kafka error codes the coordinator answers with (numbers are Kafka's).
@@ -1011,6 +1119,13 @@ impl Rng {
     fn hyphenated_uuid(&mut self) -> String {
         let b = self.uuid().0;
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 }

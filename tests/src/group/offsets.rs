@@ -63,7 +63,8 @@ impl OffsetStore {
     }
 
     fn commit(&mut self, topic: &str, partition: i32, committed: Committed) {
-        self.committed.insert((topic.to_owned(), partition), committed);
+        self.committed
+            .insert((topic.to_owned(), partition), committed);
     }
 
     pub(crate) fn stage(&mut self, producer_id: i64, offsets: Vec<TxnOffset>, seq: u64) {
@@ -71,13 +72,20 @@ impl OffsetStore {
         for o in offsets {
             staged.insert(
                 (o.topic, o.partition),
-                Staged { offset: o.offset, leader_epoch: o.leader_epoch, metadata: o.metadata.unwrap_or_default(), seq },
+                Staged {
+                    offset: o.offset,
+                    leader_epoch: o.leader_epoch,
+                    metadata: o.metadata.unwrap_or_default(),
+                    seq,
+                },
             );
         }
     }
 
     pub(crate) fn complete_txn(&mut self, now: Instant, producer_id: i64, commit: bool) {
-        let Some(staged) = self.staged.remove(&producer_id) else { return };
+        let Some(staged) = self.staged.remove(&producer_id) else {
+            return;
+        };
         if !commit {
             return;
         }
@@ -113,7 +121,11 @@ impl OffsetStore {
     /// Removes offsets past retention under `policy`; offsets with a pending transactional
     /// commit are kept.
     pub(crate) fn expire(&mut self, now: Instant, retention: Duration, policy: &ExpiryPolicy) {
-        let pending: Vec<PartitionKey> = self.staged.values().flat_map(|s| s.keys().cloned()).collect();
+        let pending: Vec<PartitionKey> = self
+            .staged
+            .values()
+            .flat_map(|s| s.keys().cloned())
+            .collect();
         self.committed.retain(|key, c| {
             if pending.contains(key) {
                 return true;
@@ -169,10 +181,16 @@ fn validate_commit(
             Ok(())
         }
         GroupKind::Consumer(g) => {
-            if generation_or_epoch < 0 && (g.members.is_empty() || (transactional && member_id.is_empty())) {
+            if generation_or_epoch < 0
+                && (g.members.is_empty() || (transactional && member_id.is_empty()))
+            {
                 return Ok(());
             }
-            let epoch = g.members.get(member_id).map(|m| m.member_epoch).ok_or(code::UNKNOWN_MEMBER_ID)?;
+            let epoch = g
+                .members
+                .get(member_id)
+                .map(|m| m.member_epoch)
+                .ok_or(code::UNKNOWN_MEMBER_ID)?;
             if !transactional && version < 9 {
                 return Err(code::UNSUPPORTED_VERSION);
             }
@@ -201,14 +219,22 @@ fn group_for_commit<'a>(
         }
         coordinator.groups.insert(
             group_id.to_owned(),
-            Group { kind: GroupKind::Classic(ClassicGroup::new(None)), offsets: OffsetStore::default() },
+            Group {
+                kind: GroupKind::Classic(ClassicGroup::new(None)),
+                offsets: OffsetStore::default(),
+            },
         );
     }
-    coordinator.groups.get_mut(group_id).ok_or(code::UNKNOWN_SERVER_ERROR)
+    coordinator
+        .groups
+        .get_mut(group_id)
+        .ok_or(code::UNKNOWN_SERVER_ERROR)
 }
 
 fn partition_exists(topics: &dyn TopicView, topic: &str, partition: i32) -> bool {
-    topics.partitions(topic).is_some_and(|n| partition >= 0 && partition < n)
+    topics
+        .partitions(topic)
+        .is_some_and(|n| partition >= 0 && partition < n)
 }
 
 pub(crate) fn offset_commit(
@@ -220,12 +246,30 @@ pub(crate) fn offset_commit(
 ) -> OffsetCommitResponse {
     let seq = coordinator.next_commit_seq();
     let max_metadata = coordinator.config.offset_metadata_max_bytes;
-    let retention = u64::try_from(request.retention_time_ms).ok().filter(|_| (2..=4).contains(&version));
-    let instance_id = request.group_instance_id.as_deref().filter(|_| version >= 7);
+    let retention = u64::try_from(request.retention_time_ms)
+        .ok()
+        .filter(|_| (2..=4).contains(&version));
+    let instance_id = request
+        .group_instance_id
+        .as_deref()
+        .filter(|_| version >= 7);
     let generation = request.generation_id_or_member_epoch;
     let group_error = match group_for_commit(coordinator, &request.group_id, generation, false) {
-        Ok(group) => validate_commit(group, now, version, generation, &request.member_id, instance_id, false).err(),
-        Err(code) => Some(if version >= 9 { code::GROUP_ID_NOT_FOUND } else { code }),
+        Ok(group) => validate_commit(
+            group,
+            now,
+            version,
+            generation,
+            &request.member_id,
+            instance_id,
+            false,
+        )
+        .err(),
+        Err(code) => Some(if version >= 9 {
+            code::GROUP_ID_NOT_FOUND
+        } else {
+            code
+        }),
     };
     let group = coordinator.groups.get_mut(&request.group_id);
     let mut group = group.filter(|_| group_error.is_none());
@@ -241,15 +285,24 @@ pub(crate) fn offset_commit(
                         code::UNKNOWN_TOPIC_OR_PARTITION
                     } else if let Some(e) = group_error {
                         e
-                    } else if p.committed_metadata.as_ref().is_some_and(|m| m.len() > max_metadata) {
+                    } else if p
+                        .committed_metadata
+                        .as_ref()
+                        .is_some_and(|m| m.len() > max_metadata)
+                    {
                         code::OFFSET_METADATA_TOO_LARGE
                     } else if let Some(g) = group.as_deref_mut() {
                         let committed = Committed {
                             offset: p.committed_offset,
-                            leader_epoch: if version >= 6 { p.committed_leader_epoch } else { -1 },
+                            leader_epoch: if version >= 6 {
+                                p.committed_leader_epoch
+                            } else {
+                                -1
+                            },
                             metadata: p.committed_metadata.clone().unwrap_or_default(),
                             commit_time: now,
-                            expire_at: retention.and_then(|ms| now.checked_add(Duration::from_millis(ms))),
+                            expire_at: retention
+                                .and_then(|ms| now.checked_add(Duration::from_millis(ms))),
                             seq,
                         };
                         g.offsets.commit(&t.name, p.partition_index, committed);
@@ -262,11 +315,17 @@ pub(crate) fn offset_commit(
                         .with_error_code(code)
                 })
                 .collect();
-            OffsetCommitResponseTopic::default().with_name(t.name.clone()).with_partitions(partitions)
+            OffsetCommitResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(partitions)
         })
         .collect();
     // A simple group created by a commit that failed everywhere leaves nothing behind.
-    if coordinator.groups.get(&request.group_id).is_some_and(|g| g.is_vacant() && g.offsets.is_empty()) {
+    if coordinator
+        .groups
+        .get(&request.group_id)
+        .is_some_and(|g| g.is_vacant() && g.offsets.is_empty())
+    {
         coordinator.groups.remove(&request.group_id);
     }
     OffsetCommitResponse::default().with_topics(response_topics)
@@ -282,12 +341,25 @@ pub(crate) fn txn_offset_commit(
     let seq = coordinator.next_commit_seq();
     let max_metadata = coordinator.config.offset_metadata_max_bytes;
     let (generation, member_id, instance_id) = if version >= 3 {
-        (request.generation_id, request.member_id.as_str(), request.group_instance_id.as_deref())
+        (
+            request.generation_id,
+            request.member_id.as_str(),
+            request.group_instance_id.as_deref(),
+        )
     } else {
         (-1, "", None)
     };
     let group_error = match group_for_commit(coordinator, &request.group_id, generation, true) {
-        Ok(group) => validate_commit(group, now, version, generation, member_id, instance_id, true).err(),
+        Ok(group) => validate_commit(
+            group,
+            now,
+            version,
+            generation,
+            member_id,
+            instance_id,
+            true,
+        )
+        .err(),
         Err(code) => Some(code),
     };
     let mut staged = Vec::new();
@@ -303,14 +375,22 @@ pub(crate) fn txn_offset_commit(
                         code::UNKNOWN_TOPIC_OR_PARTITION
                     } else if let Some(e) = group_error {
                         e
-                    } else if p.committed_metadata.as_ref().is_some_and(|m| m.len() > max_metadata) {
+                    } else if p
+                        .committed_metadata
+                        .as_ref()
+                        .is_some_and(|m| m.len() > max_metadata)
+                    {
                         code::OFFSET_METADATA_TOO_LARGE
                     } else {
                         staged.push(TxnOffset {
                             topic: t.name.clone(),
                             partition: p.partition_index,
                             offset: p.committed_offset,
-                            leader_epoch: if version >= 2 { p.committed_leader_epoch } else { -1 },
+                            leader_epoch: if version >= 2 {
+                                p.committed_leader_epoch
+                            } else {
+                                -1
+                            },
                             metadata: p.committed_metadata.clone(),
                         });
                         code::NONE
@@ -320,7 +400,9 @@ pub(crate) fn txn_offset_commit(
                         .with_error_code(code)
                 })
                 .collect();
-            TxnOffsetCommitResponseTopic::default().with_name(t.name.clone()).with_partitions(partitions)
+            TxnOffsetCommitResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(partitions)
         })
         .collect();
     if let Some(group) = coordinator.groups.get_mut(&request.group_id) {
@@ -328,7 +410,11 @@ pub(crate) fn txn_offset_commit(
             group.offsets.stage(request.producer_id, staged, seq);
         }
     }
-    if coordinator.groups.get(&request.group_id).is_some_and(|g| g.is_vacant() && g.offsets.is_empty()) {
+    if coordinator
+        .groups
+        .get(&request.group_id)
+        .is_some_and(|g| g.is_vacant() && g.offsets.is_empty())
+    {
         coordinator.groups.remove(&request.group_id);
     }
     TxnOffsetCommitResponse::default().with_topics(response_topics)
@@ -352,7 +438,14 @@ fn fetch_group(
     require_stable: bool,
 ) -> (i16, Vec<(String, Vec<Fetched>)>) {
     let group = coordinator.groups.get(group_id);
-    if let (Some(Group { kind: GroupKind::Consumer(g), .. }), Some((member_id, epoch))) = (group, member) {
+    if let (
+        Some(Group {
+            kind: GroupKind::Consumer(g),
+            ..
+        }),
+        Some((member_id, epoch)),
+    ) = (group, member)
+    {
         match g.members.get(member_id) {
             None => return (code::UNKNOWN_MEMBER_ID, Vec::new()),
             Some(m) if m.member_epoch != epoch => return (code::STALE_MEMBER_EPOCH, Vec::new()),
@@ -361,7 +454,13 @@ fn fetch_group(
     }
     let lookup = |topic: &str, partition: i32| -> Fetched {
         let Some(g) = group else {
-            return Fetched { partition, offset: -1, leader_epoch: -1, metadata: Some(String::new()), error: code::NONE };
+            return Fetched {
+                partition,
+                offset: -1,
+                leader_epoch: -1,
+                metadata: Some(String::new()),
+                error: code::NONE,
+            };
         };
         if require_stable && g.offsets.has_pending(topic, partition) {
             return Fetched {
@@ -380,7 +479,13 @@ fn fetch_group(
                 metadata: Some(c.metadata.clone()),
                 error: code::NONE,
             },
-            None => Fetched { partition, offset: -1, leader_epoch: -1, metadata: Some(String::new()), error: code::NONE },
+            None => Fetched {
+                partition,
+                offset: -1,
+                leader_epoch: -1,
+                metadata: Some(String::new()),
+                error: code::NONE,
+            },
         }
     };
     let wanted: Vec<(String, Vec<i32>)> = match topics {
@@ -405,23 +510,29 @@ fn fetch_group(
     (code::NONE, result)
 }
 
-pub(crate) fn offset_fetch(coordinator: &GroupCoordinator, version: i16, request: &OffsetFetchRequest) -> OffsetFetchResponse {
+pub(crate) fn offset_fetch(
+    coordinator: &GroupCoordinator,
+    version: i16,
+    request: &OffsetFetchRequest,
+) -> OffsetFetchResponse {
     let require_stable = version >= 7 && request.require_stable;
     if version >= 8 {
         let groups = request
             .groups
             .iter()
             .map(|g| {
-                let topics = g
-                    .topics
-                    .as_ref()
-                    .map(|ts| ts.iter().map(|t| (t.name.clone(), t.partition_indexes.clone())).collect());
+                let topics = g.topics.as_ref().map(|ts| {
+                    ts.iter()
+                        .map(|t| (t.name.clone(), t.partition_indexes.clone()))
+                        .collect()
+                });
                 let member = if version >= 9 && (g.member_id.is_some() || g.member_epoch >= 0) {
                     Some((g.member_id.as_deref().unwrap_or_default(), g.member_epoch))
                 } else {
                     None
                 };
-                let (error, fetched) = fetch_group(coordinator, &g.group_id, topics, member, require_stable);
+                let (error, fetched) =
+                    fetch_group(coordinator, &g.group_id, topics, member, require_stable);
                 let topics = fetched
                     .into_iter()
                     .map(|(name, parts)| {
@@ -436,20 +547,30 @@ pub(crate) fn offset_fetch(coordinator: &GroupCoordinator, version: i16, request
                                     .with_error_code(f.error)
                             })
                             .collect();
-                        OffsetFetchResponseTopics::default().with_name(name).with_partitions(partitions)
+                        OffsetFetchResponseTopics::default()
+                            .with_name(name)
+                            .with_partitions(partitions)
                     })
                     .collect();
-                OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone()).with_topics(topics).with_error_code(error)
+                OffsetFetchResponseGroup::default()
+                    .with_group_id(g.group_id.clone())
+                    .with_topics(topics)
+                    .with_error_code(error)
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
     }
     let topics = match (&request.topics, version) {
-        (Some(ts), _) => Some(ts.iter().map(|t| (t.name.clone(), t.partition_indexes.clone())).collect()),
+        (Some(ts), _) => Some(
+            ts.iter()
+                .map(|t| (t.name.clone(), t.partition_indexes.clone()))
+                .collect(),
+        ),
         (None, v) if v >= 2 => None,
         (None, _) => Some(Vec::new()),
     };
-    let (error, fetched) = fetch_group(coordinator, &request.group_id, topics, None, require_stable);
+    let (error, fetched) =
+        fetch_group(coordinator, &request.group_id, topics, None, require_stable);
     let topics = fetched
         .into_iter()
         .map(|(name, parts)| {
@@ -464,7 +585,9 @@ pub(crate) fn offset_fetch(coordinator: &GroupCoordinator, version: i16, request
                         .with_error_code(f.error)
                 })
                 .collect();
-            OffsetFetchResponseTopic::default().with_name(name).with_partitions(partitions)
+            OffsetFetchResponseTopic::default()
+                .with_name(name)
+                .with_partitions(partitions)
         })
         .collect();
     let mut response = OffsetFetchResponse::default().with_topics(topics);
@@ -506,10 +629,14 @@ pub(crate) fn offset_delete(
                         group.offsets.delete(&t.name, p.partition_index);
                         code::NONE
                     };
-                    OffsetDeleteResponsePartition::default().with_partition_index(p.partition_index).with_error_code(code)
+                    OffsetDeleteResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(code)
                 })
                 .collect();
-            OffsetDeleteResponseTopic::default().with_name(t.name.clone()).with_partitions(partitions)
+            OffsetDeleteResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(partitions)
         })
         .collect();
     OffsetDeleteResponse::default().with_topics(response_topics)
