@@ -2148,3 +2148,72 @@ fn kip848_partitions_never_have_two_owners() {
         "the traffic exercises revocation ({revocations})"
     );
 }
+
+#[test]
+fn empty_groups_convert_between_protocols_keeping_offsets() {
+    let mut h = Harness::new(GroupConfig::default());
+    // An offsets-only (classic, empty) group becomes a consumer group on the first KIP-848 join.
+    assert_eq!(commit(&mut h, 0, GROUP, -1, "", 0, 77, None), code::NONE);
+    let a = h
+        .cg(10, 0, &cg_join(GROUP, "", &["t"]))
+        .member_id
+        .expect("joined");
+    assert_eq!(
+        h.coordinator
+            .list_groups(5, &ListGroupsRequest::default())
+            .groups[0]
+            .group_type,
+        "consumer"
+    );
+    assert_eq!(
+        fetch(&h, 7, GROUP, Some(&[0]), false).topics[0].partitions[0].committed_offset,
+        77
+    );
+    // Once empty again, a classic join turns it back, offsets still there.
+    h.cg(20, 0, &cg_beat(&a, -1, &[]));
+    assert_eq!(h.state(), Some("Empty"));
+    let (_, _, joined) = h.join_new(30);
+    assert_eq!(
+        joined.answer.ready().map(|r| r.error_code),
+        Some(code::NONE)
+    );
+    assert_eq!(
+        h.coordinator
+            .list_groups(5, &ListGroupsRequest::default())
+            .groups[0]
+            .group_type,
+        "classic"
+    );
+    assert_eq!(
+        fetch(&h, 7, GROUP, Some(&[0]), false).topics[0].partitions[0].committed_offset,
+        77
+    );
+}
+
+#[test]
+fn group_size_and_group_id_limits() {
+    let mut h = Harness::new(GroupConfig::default().with_max_group_size(1));
+    let (a, _, ja) = h.join_new(0);
+    assert!(ja.answer.ready().is_some());
+    let (_, second) = h.join_t(10, "");
+    assert_eq!(
+        second.answer.ready().map(|r| r.error_code),
+        Some(code::GROUP_MAX_SIZE_REACHED)
+    );
+    let (_, again) = h.join_t(10, &a);
+    assert!(
+        matches!(again.answer, Answer::Ready(_)),
+        "the existing member may rejoin"
+    );
+    let token = h.token();
+    let request = h
+        .join_request("", None, &[("range", Bytes::new())])
+        .with_group_id(String::new());
+    let r = h
+        .coordinator
+        .join_group(h.at(20), token, 9, &ClientInfo::default(), request);
+    assert_eq!(
+        r.answer.ready().map(|r| r.error_code),
+        Some(code::INVALID_GROUP_ID)
+    );
+}
