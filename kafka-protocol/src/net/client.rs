@@ -166,6 +166,29 @@ impl Client {
         self.shared.metadata.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// The metadata snapshot, refreshed first when an error marked it stale or it is older
+    /// than `metadata.max.age.ms`. A failed refresh falls back to the cached snapshot when
+    /// there is one.
+    pub async fn fresh_metadata(&self) -> Result<Arc<Metadata>, NetError> {
+        let due = {
+            let state = self.state();
+            state.stale
+                || !state.bootstrapped
+                || self.metadata().fetched_at.elapsed() >= self.shared.config.metadata_max_age
+        };
+        if !due {
+            return Ok(self.metadata());
+        }
+        match self.refresh().await {
+            Ok(meta) => Ok(meta),
+            Err(e) if self.state().bootstrapped && !self.is_closed() => {
+                tracing::debug!(error = %e, "metadata refresh failed, using cached metadata");
+                Ok(self.metadata())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// A snapshot of the per-broker counters.
     pub fn stats(&self) -> Stats {
         self.shared.stats.snapshot()

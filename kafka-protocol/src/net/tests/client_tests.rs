@@ -303,6 +303,11 @@ async fn metadata_older_than_max_age_is_refreshed_on_use() {
     tokio::time::sleep(Duration::from_millis(60)).await;
     client.leader_for("t", 0).await.unwrap();
     assert_eq!(cluster.model().count(ApiKey::Metadata), after_first + 1);
+    client.fresh_metadata().await.unwrap();
+    assert_eq!(cluster.model().count(ApiKey::Metadata), after_first + 1, "still fresh");
+    client.invalidate_metadata();
+    client.fresh_metadata().await.unwrap();
+    assert_eq!(cluster.model().count(ApiKey::Metadata), after_first + 2, "stale after an error");
 }
 
 #[tokio::test]
