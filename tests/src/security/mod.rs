@@ -13,6 +13,7 @@
 //!   denial gives, plus helpers for the APIs whose rules are more than one check.
 
 pub mod acl;
+pub mod requirements;
 
 pub use acl::{
     AccessControlEntry, AclBinding, AclBindingFilter, AclOperation, AclPermissionType, Authorizer,
