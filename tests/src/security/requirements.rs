@@ -250,13 +250,13 @@ impl<'a> RequestAuthorizer<'a> {
             if !seen.insert(name.as_str()) {
                 continue;
             }
-            if !can_describe(name) {
-                out.denied.push(name.clone());
-            } else if auto_create
+            // Without DESCRIBE the answer must not reveal whether the topic exists.
+            let hidden = !can_describe(name);
+            let create_denied = auto_create
                 && !exists(name)
                 && !cluster_create
-                && !self.can(AclOperation::Create, ResourceType::Topic, name)
-            {
+                && !self.can(AclOperation::Create, ResourceType::Topic, name);
+            if hidden || create_denied {
                 out.denied.push(name.clone());
             } else {
                 out.authorized.push(name.clone());
