@@ -11,9 +11,14 @@
 //!   authorize-by-resource-type) and the DescribeAcls/CreateAcls/DeleteAcls handlers.
 //! - [`requirements`]: per API, which operation on which resource it needs and which error a
 //!   denial gives, plus helpers for the APIs whose rules are more than one check.
+//! - [`scram_store`]: SCRAM credentials (KIP-554 Describe/AlterUserScramCredentials) and
+//!   the lookup SASL logins are verified against.
 
 pub mod acl;
 pub mod requirements;
+pub mod scram_store;
+#[cfg(test)]
+mod test_client;
 
 pub use acl::{
     AccessControlEntry, AclBinding, AclBindingFilter, AclOperation, AclPermissionType, Authorizer,
