@@ -260,7 +260,7 @@ impl ScramStore {
             Upsert(ScramMechanism, &'r [u8], &'r [u8], i32),
         }
         // Per user, in first-appearance order: its change, or its error.
-        let mut outcome: Vec<(&str, Result<Change<'_>, (i16, &'static str)>)> = Vec::new();
+        let mut outcome: Vec<(&str, Result<Change<'_>, Rejection>)> = Vec::new();
         let duplicate = (
             codes::DUPLICATE_RESOURCE,
             "A user credential cannot be altered twice in the same request",
@@ -335,6 +335,9 @@ impl ScramStore {
     }
 }
 
+/// An error code and Kafka's message for it.
+type Rejection = (i16, &'static str);
+
 fn validate(user: &str, iterations: i32) -> Result<u32, ScramStoreError> {
     if user.is_empty() {
         return Err(ScramStoreError::EmptyUser);
@@ -351,10 +354,7 @@ fn validate(user: &str, iterations: i32) -> Result<u32, ScramStoreError> {
     })
 }
 
-fn check_name_and_mechanism(
-    name: &str,
-    mechanism: i8,
-) -> Result<ScramMechanism, (i16, &'static str)> {
+fn check_name_and_mechanism(name: &str, mechanism: i8) -> Result<ScramMechanism, Rejection> {
     if name.is_empty() {
         return Err((codes::UNACCEPTABLE_CREDENTIAL, "Username must not be empty"));
     }
