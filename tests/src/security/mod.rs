@@ -11,10 +11,13 @@
 //!   authorize-by-resource-type) and the DescribeAcls/CreateAcls/DeleteAcls handlers.
 //! - [`requirements`]: per API, which operation on which resource it needs and which error a
 //!   denial gives, plus helpers for the APIs whose rules are more than one check.
+//! - [`auth`]: per-connection SASL state (SaslHandshake, SaslAuthenticate, KIP-368
+//!   re-authentication, session expiry) and the connection's principal.
 //! - [`scram_store`]: SCRAM credentials (KIP-554 Describe/AlterUserScramCredentials) and
 //!   the lookup SASL logins are verified against.
 
 pub mod acl;
+pub mod auth;
 pub mod requirements;
 pub mod scram_store;
 #[cfg(test)]
