@@ -70,6 +70,8 @@ pub mod requirements;
 pub mod scram_store;
 #[cfg(test)]
 mod test_client;
+#[cfg(test)]
+mod tests;
 
 pub use acl::{
     AccessControlEntry, AclBinding, AclBindingFilter, AclOperation, AclPermissionType, Authorizer,
