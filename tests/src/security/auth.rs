@@ -146,7 +146,7 @@ impl Default for SaslConfig {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SaslConfigError {
     /// The key is not one [`SaslConfig::set`] knows.
-    #[error("unknown SASL config key {key:?}; known keys: sasl.enabled.mechanisms, connections.max.reauth.ms, user_<name>")]
+    #[error("unknown SASL config key {key:?}; known keys: sasl.enabled.mechanisms, connections.max.reauth.ms, user_<name>, sasl.jaas.config, listener.name.<listener>.plain.sasl.jaas.config")]
     UnknownKey {
         /// The key as given.
         key: String,
@@ -176,7 +176,10 @@ impl SaslConfig {
     }
 
     /// Applies one property: `sasl.enabled.mechanisms` (comma-separated),
-    /// `connections.max.reauth.ms`, or `user_<name>` (a PLAIN user's password).
+    /// `connections.max.reauth.ms`, `user_<name>` (a PLAIN user's password), or a PLAIN
+    /// JAAS line (`sasl.jaas.config`, `listener.name.<listener>.plain.sasl.jaas.config`)
+    /// whose `user_<name>="<password>"` options become PLAIN users (other options, such as
+    /// the broker's own `username`/`password`, are ignored).
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SaslConfigError> {
         let invalid = |expected| SaslConfigError::InvalidValue {
             key: key.to_owned(),
@@ -208,6 +211,12 @@ impl SaslConfig {
                     .ok()
                     .filter(|v| *v >= 0)
                     .ok_or_else(|| invalid("a non-negative number of milliseconds"))?;
+            }
+            _ if key == "sasl.jaas.config" || key.ends_with(".plain.sasl.jaas.config") => {
+                let users = jaas_plain_users(value).ok_or_else(|| {
+                    invalid("a PlainLoginModule JAAS line, e.g. org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";")
+                })?;
+                self.plain_users.extend(users);
             }
             _ => match key.strip_prefix("user_") {
                 Some(user) if !user.is_empty() => {
@@ -639,6 +648,31 @@ impl ConnectionAuth {
             close: false,
         }
     }
+}
+
+/// The `user_<name>="<password>"` options of a `PlainLoginModule` JAAS line; `None` if it
+/// is not one (another login module, unbalanced quotes, no terminating `;`).
+fn jaas_plain_users(line: &str) -> Option<Vec<(String, String)>> {
+    let rest = line
+        .trim()
+        .strip_prefix("org.apache.kafka.common.security.plain.PlainLoginModule")?;
+    let rest = rest.trim_start();
+    let flag = rest.split_whitespace().next()?;
+    if !["required", "requisite", "sufficient", "optional"].contains(&flag) {
+        return None;
+    }
+    let mut rest = rest[flag.len()..].trim_start();
+    let mut users = Vec::new();
+    while !rest.starts_with(';') {
+        let (name, after) = rest.split_once('=')?;
+        let after = after.strip_prefix('"')?;
+        let (value, after) = after.split_once('"')?;
+        if let Some(user) = name.trim().strip_prefix("user_").filter(|u| !u.is_empty()) {
+            users.push((user.to_owned(), value.to_owned()));
+        }
+        rest = after.trim_start();
+    }
+    rest[1..].trim().is_empty().then_some(users)
 }
 
 fn failure(code: i16, message: String) -> SaslAuthenticateResponse {
@@ -1147,5 +1181,29 @@ mod tests {
             SaslConfig::from_properties([("sasl.kerberos.service.name", "kafka")]).unwrap_err();
         assert!(matches!(err, SaslConfigError::UnknownKey { .. }));
         assert!(SaslConfig::from_properties([("user_", "x")]).is_err());
+
+        let jaas = r#"org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="a;b c";"#;
+        let config = SaslConfig::from_properties([(
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+            jaas,
+        )])
+        .unwrap();
+        let users: Vec<(&str, &str)> = config
+            .plain_users
+            .iter()
+            .map(|(u, p)| (u.as_str(), p.as_str()))
+            .collect();
+        assert_eq!(users, [("admin", "admin-secret"), ("alice", "a;b c")]);
+        for bad in [
+            r#"org.apache.kafka.common.security.scram.ScramLoginModule required user_a="b";"#,
+            r#"org.apache.kafka.common.security.plain.PlainLoginModule required user_a="b""#,
+            r#"org.apache.kafka.common.security.plain.PlainLoginModule required user_a="b;"#,
+            r#"org.apache.kafka.common.security.plain.PlainLoginModule whatever user_a="b";"#,
+        ] {
+            assert!(
+                SaslConfig::from_properties([("sasl.jaas.config", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 }
