@@ -37,6 +37,9 @@ use super::codes;
 use super::scram_store::{ScramMechanism, ScramStore};
 use crate::sasl_server::{verify_plain, SaslServerError, ScramServer, ScramServerStep};
 
+/// Kafka refuses to start re-authentications closer together than this.
+const MIN_REAUTH_INTERVAL_MS: i64 = 1000;
+
 /// The principal of unauthenticated PLAINTEXT and SSL connections.
 pub const ANONYMOUS: &str = "User:ANONYMOUS";
 
@@ -312,6 +315,7 @@ pub struct ConnectionAuth {
     principal: String,
     mechanism: Option<SaslMechanism>,
     session_expiry_ms: Option<i64>,
+    last_reauth_start_ms: Option<i64>,
     scram_nonce: Option<String>,
 }
 
@@ -343,6 +347,7 @@ impl ConnectionAuth {
             principal: ANONYMOUS.to_owned(),
             mechanism: None,
             session_expiry_ms: None,
+            last_reauth_start_ms: None,
             scram_nonce: None,
         }
     }
@@ -435,11 +440,16 @@ impl ConnectionAuth {
     }
 
     /// Answers a SaslHandshake (key 17, v0-1). v0 clients send raw SASL tokens next, which
-    /// this broker does not parse; v1 clients send SaslAuthenticate.
+    /// this broker does not parse; v1 clients send SaslAuthenticate. On an authenticated
+    /// connection this starts a KIP-368 re-authentication when sessions expire
+    /// (`connections.max.reauth.ms` > 0) and the last one started at least a second before
+    /// `now_ms`, as in Kafka; otherwise it answers ILLEGAL_SASL_STATE and keeps the
+    /// connection.
     pub fn handshake(
         &mut self,
         config: &SaslConfig,
         request: &SaslHandshakeRequest,
+        now_ms: i64,
     ) -> SaslReply<SaslHandshakeResponse> {
         let enabled = SaslMechanism::from_name(&request.mechanism)
             .filter(|m| config.enabled_mechanisms.contains(m));
@@ -465,8 +475,15 @@ impl ConnectionAuth {
                     reply(codes::UNSUPPORTED_SASL_MECHANISM, true)
                 }
             },
-            Phase::Authenticated if self.protocol.is_sasl() && self.session_expiry_ms.is_some() => {
+            Phase::Authenticated
+                if self.protocol.is_sasl()
+                    && self.session_expiry_ms.is_some()
+                    && self.last_reauth_start_ms.is_none_or(|start| {
+                        now_ms.saturating_sub(start) >= MIN_REAUTH_INTERVAL_MS
+                    }) =>
+            {
                 // KIP-368 re-authentication.
+                self.last_reauth_start_ms = Some(now_ms);
                 match enabled {
                     None => {
                         self.phase = Phase::Failed;
@@ -710,11 +727,18 @@ mod tests {
         config: &SaslConfig,
         mechanism: &str,
     ) -> SaslReply<SaslHandshakeResponse> {
-        assert_eq!(auth.gate(ApiKey::SaslHandshake, 0), Gate::Sasl);
-        auth.handshake(
-            config,
-            &SaslHandshakeRequest::default().with_mechanism(mechanism.into()),
-        )
+        handshake_at(auth, config, mechanism, 0)
+    }
+
+    fn handshake_at(
+        auth: &mut ConnectionAuth,
+        config: &SaslConfig,
+        mechanism: &str,
+        now: i64,
+    ) -> SaslReply<SaslHandshakeResponse> {
+        assert_eq!(auth.gate(ApiKey::SaslHandshake, now), Gate::Sasl);
+        let request = SaslHandshakeRequest::default().with_mechanism(mechanism.into());
+        auth.handshake(config, &request, now)
     }
 
     fn token(
@@ -736,7 +760,7 @@ mod tests {
         password: &str,
         now: i64,
     ) -> SaslReply<SaslAuthenticateResponse> {
-        let reply = handshake(auth, config, "PLAIN");
+        let reply = handshake_at(auth, config, "PLAIN", now);
         assert_eq!(reply.response.error_code, 0);
         assert_eq!(auth.gate(ApiKey::SaslAuthenticate, now), Gate::Sasl);
         token(
@@ -757,7 +781,9 @@ mod tests {
         now: i64,
     ) -> SaslReply<SaslAuthenticateResponse> {
         assert_eq!(
-            handshake(auth, config, "SCRAM-SHA-256").response.error_code,
+            handshake_at(auth, config, "SCRAM-SHA-256", now)
+                .response
+                .error_code,
             0
         );
         let mut client = ScramClient::new(ScramMechanism::Sha256, user, password);
@@ -1133,6 +1159,38 @@ mod tests {
             .error_message
             .unwrap()
             .contains("during re-authentication"));
+    }
+
+    #[test]
+    fn reauthentication_at_most_once_a_second() {
+        let config = config().connections_max_reauth_ms(60_000);
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        assert_eq!(
+            plain_login(&mut auth, &config, "bob", "bob-pw", 0)
+                .response
+                .error_code,
+            0
+        );
+        assert_eq!(
+            plain_login(&mut auth, &config, "bob", "bob-pw", 10_000)
+                .response
+                .error_code,
+            0
+        );
+        // 999 ms after the last re-authentication started: refused, connection kept.
+        let reply = handshake_at(&mut auth, &config, "PLAIN", 10_999);
+        assert_eq!(
+            (reply.response.error_code, reply.close),
+            (codes::ILLEGAL_SASL_STATE, false)
+        );
+        assert!(auth.is_authenticated());
+        assert_eq!(
+            plain_login(&mut auth, &config, "bob", "bob-pw", 11_000)
+                .response
+                .error_code,
+            0
+        );
+        assert_eq!(auth.session_expiry_ms(), Some(71_000));
     }
 
     #[test]

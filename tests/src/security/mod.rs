@@ -31,7 +31,8 @@
 //!      expired).
 //!    - [`Gate::ErrorThenClose`]`(code)`: send the handler's `error_response(body, version,
 //!      code)` (ILLEGAL_SASL_STATE), then close.
-//!    - [`Gate::Sasl`]: SaslHandshake -> [`ConnectionAuth::handshake`]; SaslAuthenticate ->
+//!    - [`Gate::Sasl`]: SaslHandshake -> [`ConnectionAuth::handshake`]`(config, request,
+//!      now_ms)`; SaslAuthenticate ->
 //!      [`ConnectionAuth::authenticate`]`(config, &store, request, version, now_ms)`. Send
 //!      `reply.response`; if `reply.close`, close after it is written.
 //!    - [`Gate::Dispatch`]: go on.

@@ -26,7 +26,10 @@ fn scram_login(
     assert_eq!(conn.gate(ApiKey::ApiVersions, now), Gate::Dispatch);
     assert_eq!(conn.gate(ApiKey::SaslHandshake, now), Gate::Sasl);
     let handshake = SaslHandshakeRequest::default().with_mechanism("SCRAM-SHA-512".into());
-    assert_eq!(conn.handshake(config, &handshake).response.error_code, 0);
+    assert_eq!(
+        conn.handshake(config, &handshake, now).response.error_code,
+        0
+    );
     let mut client = ScramClient::new(ScramMechanism::Sha512, user, password);
     let mut message = client.first();
     for _ in 0..2 {
