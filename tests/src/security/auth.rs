@@ -360,7 +360,9 @@ impl ConnectionAuth {
     }
 
     /// Sets the principal of an SSL connection from the verified client certificate's
-    /// subject DN (`CN=alice,OU=eng,O=Example`), giving `User:CN=alice,OU=eng,O=Example`;
+    /// subject DN in RFC 2253 form, as Java's `X500Principal.getName()` prints it and Kafka's
+    /// default `ssl.principal.mapping.rules` keep it (`CN=alice,OU=eng,O=Example`), giving
+    /// `User:CN=alice,OU=eng,O=Example`;
     /// `None` (no client certificate) keeps `User:ANONYMOUS`. Ignored on other protocols:
     /// SASL_SSL principals come from SASL.
     pub fn set_peer_certificate_dn(&mut self, subject_dn: Option<&str>) {
