@@ -7,4 +7,6 @@ pub mod group;
 
 pub use kafka_protocol as protocol;
 
+pub mod sasl_server;
+pub mod security;
 pub mod txn;
