@@ -5,4 +5,5 @@
 
 pub use kafka_protocol as protocol;
 
+pub mod config;
 pub mod txn;
