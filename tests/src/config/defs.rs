@@ -153,6 +153,7 @@ const COMPRESSION_TYPES: &[&str] = &["uncompressed", "zstd", "lz4", "snappy", "g
 const TIMESTAMP_TYPES: &[&str] = &["CreateTime", "LogAppendTime"];
 
 /// Every topic config, in Kafka's alphabetical order.
+#[rustfmt::skip]
 pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
     TopicConfigDef { name: "cleanup.policy", ty: ConfigType::List, default: Some("delete"), valid: Valid::ListOf(CLEANUP_POLICIES), server_default: Some("log.cleanup.policy"), doc: "How old segments are cleaned: delete them after retention, compact them by key, or both." },
     TopicConfigDef { name: "compression.gzip.level", ty: ConfigType::Int, default: Some("-1"), valid: Valid::BetweenOr(1, 9, -1), server_default: Some("compression.gzip.level"), doc: "The gzip level used when the topic recompresses with gzip (-1: the codec's default). Kafka 3.8+ (KIP-390)." },
@@ -201,6 +202,7 @@ use UpdateMode::{ClusterWide as Cluster, PerBroker, ReadOnly};
 
 /// The broker configs this broker knows: the common ones and every server default property of
 /// a topic config. Kafka has several hundred; the rest are not modelled.
+#[rustfmt::skip]
 pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     // Identity and roles.
     BrokerConfigDef { name: "broker.id", ty: T::Int, default: Some("-1"), valid: Valid::Any, update: ReadOnly, doc: "This broker's id (ZooKeeper-era name of node.id)." },
@@ -308,6 +310,7 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
 
 /// Broker properties that are the same setting in different units, highest priority first,
 /// with the number of milliseconds one unit stands for. Kafka resolves them in this order.
+#[rustfmt::skip]
 const UNIT_SYNONYMS: &[&[(&str, i64)]] = &[
     &[("log.retention.ms", 1), ("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000)],
     &[("log.roll.ms", 1), ("log.roll.hours", 3_600_000)],
@@ -332,12 +335,18 @@ pub fn broker_synonym_chain(name: &str) -> Vec<Synonym> {
             let (_, base) = group[pos];
             return group[pos..]
                 .iter()
-                .map(|&(name, factor)| Synonym { name, factor: factor / base })
+                .map(|&(name, factor)| Synonym {
+                    name,
+                    factor: factor / base,
+                })
                 .collect();
         }
     }
     match broker_config_def(name) {
-        Some(def) => vec![Synonym { name: def.name, factor: 1 }],
+        Some(def) => vec![Synonym {
+            name: def.name,
+            factor: 1,
+        }],
         None => Vec::new(),
     }
 }
@@ -398,9 +407,9 @@ pub fn check_value(ty: ConfigType, valid: Valid, value: &str) -> Result<(), Stri
         (Valid::Between(min, max), Some(v)) if v < min || v > max => {
             Err(format!("value must be between {min} and {max}, got {v}"))
         }
-        (Valid::BetweenOr(min, max, or), Some(v)) if v != or && (v < min || v > max) => {
-            Err(format!("value must be between {min} and {max} or {or}, got {v}"))
-        }
+        (Valid::BetweenOr(min, max, or), Some(v)) if v != or && (v < min || v > max) => Err(
+            format!("value must be between {min} and {max} or {or}, got {v}"),
+        ),
         (Valid::OneOf(allowed), _) if !allowed.contains(&trimmed) => Err(format!(
             "value must be one of [{}], got {value:?}",
             allowed.join(", ")
@@ -408,10 +417,16 @@ pub fn check_value(ty: ConfigType, valid: Valid, value: &str) -> Result<(), Stri
         (Valid::OneOfIgnoreCase(allowed), _)
             if !allowed.iter().any(|a| a.eq_ignore_ascii_case(trimmed)) =>
         {
-            Err(format!("value must be one of [{}], got {value:?}", allowed.join(", ")))
+            Err(format!(
+                "value must be one of [{}], got {value:?}",
+                allowed.join(", ")
+            ))
         }
         (Valid::ListOf(allowed), _) => {
-            match split_list(trimmed).into_iter().find(|e| !allowed.contains(&e.as_str())) {
+            match split_list(trimmed)
+                .into_iter()
+                .find(|e| !allowed.contains(&e.as_str()))
+            {
                 Some(bad) => Err(format!(
                     "list elements must be among [{}], got {bad:?}",
                     allowed.join(", ")
@@ -502,23 +517,52 @@ mod tests {
     #[test]
     fn required_topic_configs_present() {
         for name in [
-            "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
-            "flush.messages", "flush.ms", "follower.replication.throttled.replicas",
-            "index.interval.bytes", "leader.replication.throttled.replicas",
-            "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms",
-            "max.message.bytes", "message.downconversion.enable", "message.format.version",
-            "message.timestamp.after.max.ms", "message.timestamp.before.max.ms",
-            "message.timestamp.difference.max.ms", "message.timestamp.type",
-            "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "min.insync.replicas",
-            "preallocate", "remote.storage.enable", "retention.bytes", "retention.ms",
-            "segment.bytes", "segment.index.bytes", "segment.jitter.ms", "segment.ms",
+            "cleanup.policy",
+            "compression.type",
+            "delete.retention.ms",
+            "file.delete.delay.ms",
+            "flush.messages",
+            "flush.ms",
+            "follower.replication.throttled.replicas",
+            "index.interval.bytes",
+            "leader.replication.throttled.replicas",
+            "local.retention.bytes",
+            "local.retention.ms",
+            "max.compaction.lag.ms",
+            "max.message.bytes",
+            "message.downconversion.enable",
+            "message.format.version",
+            "message.timestamp.after.max.ms",
+            "message.timestamp.before.max.ms",
+            "message.timestamp.difference.max.ms",
+            "message.timestamp.type",
+            "min.cleanable.dirty.ratio",
+            "min.compaction.lag.ms",
+            "min.insync.replicas",
+            "preallocate",
+            "remote.storage.enable",
+            "retention.bytes",
+            "retention.ms",
+            "segment.bytes",
+            "segment.index.bytes",
+            "segment.jitter.ms",
+            "segment.ms",
             "unclean.leader.election.enable",
         ] {
             assert!(topic_config_def(name).is_some(), "{name} missing");
         }
-        assert_eq!(topic_config_def("max.message.bytes").and_then(|d| d.default), Some("1048588"));
-        assert_eq!(topic_config_def("retention.ms").and_then(|d| d.default), Some("604800000"));
-        assert_eq!(topic_config_def("retention.bytes").and_then(|d| d.default), Some("-1"));
+        assert_eq!(
+            topic_config_def("max.message.bytes").and_then(|d| d.default),
+            Some("1048588")
+        );
+        assert_eq!(
+            topic_config_def("retention.ms").and_then(|d| d.default),
+            Some("604800000")
+        );
+        assert_eq!(
+            topic_config_def("retention.bytes").and_then(|d| d.default),
+            Some("-1")
+        );
     }
 
     #[test]
@@ -529,13 +573,21 @@ mod tests {
         };
         assert_eq!(v("cleanup.policy", "compact, delete"), Ok(()));
         assert_eq!(v("cleanup.policy", ""), Ok(()));
-        assert!(v("cleanup.policy", "compact,shred").unwrap_err().contains("\"shred\""));
+        assert!(v("cleanup.policy", "compact,shred")
+            .unwrap_err()
+            .contains("\"shred\""));
         assert_eq!(v("compression.type", "zstd"), Ok(()));
         assert!(v("compression.type", "brotli").is_err());
-        assert!(v("compression.type", "ZSTD").is_err(), "Kafka compares case-sensitively");
+        assert!(
+            v("compression.type", "ZSTD").is_err(),
+            "Kafka compares case-sensitively"
+        );
         assert_eq!(v("preallocate", " TRUE "), Ok(()));
         assert!(v("preallocate", "yes").is_err());
-        assert!(v("max.message.bytes", "2147483648").is_err(), "INT overflow");
+        assert!(
+            v("max.message.bytes", "2147483648").is_err(),
+            "INT overflow"
+        );
         assert!(v("max.message.bytes", "-1").is_err());
         assert_eq!(v("retention.ms", "-1"), Ok(()));
         assert!(v("retention.ms", "-2").is_err());
@@ -544,7 +596,10 @@ mod tests {
         assert!(v("min.cleanable.dirty.ratio", "1.5").is_err());
         assert!(v("min.cleanable.dirty.ratio", "NaN").is_err());
         assert_eq!(v("leader.replication.throttled.replicas", "*"), Ok(()));
-        assert_eq!(v("leader.replication.throttled.replicas", "0:1, 1:2"), Ok(()));
+        assert_eq!(
+            v("leader.replication.throttled.replicas", "0:1, 1:2"),
+            Ok(())
+        );
         assert!(v("leader.replication.throttled.replicas", "0-1").is_err());
         assert_eq!(v("compression.gzip.level", "-1"), Ok(()));
         assert!(v("compression.gzip.level", "0").is_err());
@@ -558,13 +613,23 @@ mod tests {
     #[test]
     fn synonym_chains() {
         let names = |n: &str| {
-            broker_synonym_chain(n).into_iter().map(|s| (s.name, s.factor)).collect::<Vec<_>>()
+            broker_synonym_chain(n)
+                .into_iter()
+                .map(|s| (s.name, s.factor))
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             names("log.retention.ms"),
-            [("log.retention.ms", 1), ("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000)]
+            [
+                ("log.retention.ms", 1),
+                ("log.retention.minutes", 60_000),
+                ("log.retention.hours", 3_600_000)
+            ]
         );
-        assert_eq!(names("log.retention.minutes"), [("log.retention.minutes", 1), ("log.retention.hours", 60)]);
+        assert_eq!(
+            names("log.retention.minutes"),
+            [("log.retention.minutes", 1), ("log.retention.hours", 60)]
+        );
         assert_eq!(names("message.max.bytes"), [("message.max.bytes", 1)]);
         assert!(names("no.such.config").is_empty());
     }

@@ -152,7 +152,10 @@ impl QuotaStore {
     pub fn describe(&self, request: &DescribeClientQuotasRequest) -> DescribeClientQuotasResponse {
         let mut response = DescribeClientQuotasResponse::default();
         match self.matching(request) {
-            Ok(entries) => response.entries = Some(entries),
+            Ok(entries) => {
+                response.entries = Some(entries);
+                response.error_message = None;
+            }
             Err(e) => {
                 response.error_code = e.code();
                 response.error_message = Some(e.to_string());
@@ -162,13 +165,18 @@ impl QuotaStore {
         response
     }
 
-    fn matching(&self, request: &DescribeClientQuotasRequest) -> Result<Vec<EntryData>, QuotaError> {
+    fn matching(
+        &self,
+        request: &DescribeClientQuotasRequest,
+    ) -> Result<Vec<EntryData>, QuotaError> {
         // type -> Some(name) for EXACT/DEFAULT (name None = default), None for SPECIFIED.
         let mut filter: BTreeMap<&str, Option<Option<&str>>> = BTreeMap::new();
         for c in &request.components {
             let t = c.entity_type.as_str();
             if ![USER, CLIENT_ID, IP].contains(&t) {
-                return Err(QuotaError::InvalidEntity(format!("unknown entity type {t:?}")));
+                return Err(QuotaError::InvalidEntity(format!(
+                    "unknown entity type {t:?}"
+                )));
             }
             let wanted = match c.match_type {
                 match_type::EXACT => match c.r#match.as_deref() {
@@ -203,11 +211,13 @@ impl QuotaStore {
             if request.strict && entity.0.len() != filter.len() {
                 continue;
             }
-            let matches = filter.iter().all(|(t, wanted)| match (entity.0.get(*t), wanted) {
-                (None, _) => false,
-                (Some(_), None) => true,
-                (Some(name), Some(want)) => name.as_deref() == *want,
-            });
+            let matches = filter
+                .iter()
+                .all(|(t, wanted)| match (entity.0.get(*t), wanted) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(name), Some(want)) => name.as_deref() == *want,
+                });
             if !matches {
                 continue;
             }
@@ -254,6 +264,7 @@ impl QuotaStore {
             );
             match self.prepare(entry) {
                 Ok((entity, values)) => {
+                    out.error_message = None;
                     if !request.validate_only {
                         if values.is_empty() {
                             self.quotas.remove(&entity);
@@ -272,18 +283,31 @@ impl QuotaStore {
         response
     }
 
-    fn prepare(&self, entry: &AlterEntry) -> Result<(QuotaEntity, BTreeMap<String, f64>), QuotaError> {
+    fn prepare(
+        &self,
+        entry: &AlterEntry,
+    ) -> Result<(QuotaEntity, BTreeMap<String, f64>), QuotaError> {
         let entity = validate_entity(entry)?;
         let text = entity_text(&entity);
-        let keys = if entity.is_ip() { IP_KEYS } else { USER_CLIENT_KEYS };
+        let keys = if entity.is_ip() {
+            IP_KEYS
+        } else {
+            USER_CLIENT_KEYS
+        };
         let mut values = self.quotas.get(&entity).cloned().unwrap_or_default();
         let mut seen = HashSet::new();
         for o in &entry.ops {
             if !seen.insert(o.key.as_str()) {
-                return Err(QuotaError::DuplicateKey { key: o.key.clone(), entity: text });
+                return Err(QuotaError::DuplicateKey {
+                    key: o.key.clone(),
+                    entity: text,
+                });
             }
             let Some(&(_, kind)) = keys.iter().find(|(k, _)| *k == o.key) else {
-                return Err(QuotaError::UnknownKey { key: o.key.clone(), entity: text });
+                return Err(QuotaError::UnknownKey {
+                    key: o.key.clone(),
+                    entity: text,
+                });
             };
             if o.remove {
                 values.remove(&o.key);
@@ -347,7 +371,9 @@ fn validate_entity(entry: &AlterEntry) -> Result<QuotaEntity, QuotaError> {
     for e in &entry.entity {
         let t = e.entity_type.as_str();
         if ![USER, CLIENT_ID, IP].contains(&t) {
-            return Err(QuotaError::InvalidEntity(format!("unknown entity type {t:?}")));
+            return Err(QuotaError::InvalidEntity(format!(
+                "unknown entity type {t:?}"
+            )));
         }
         if t == IP {
             if let Some(name) = &e.entity_name {
@@ -358,7 +384,11 @@ fn validate_entity(entry: &AlterEntry) -> Result<QuotaEntity, QuotaError> {
                 }
             }
         }
-        if entity.0.insert(t.to_owned(), e.entity_name.clone()).is_some() {
+        if entity
+            .0
+            .insert(t.to_owned(), e.entity_name.clone())
+            .is_some()
+        {
             return Err(QuotaError::InvalidEntity(format!(
                 "entity type {t} appears more than once"
             )));

@@ -247,6 +247,7 @@ impl ConfigError {
 }
 
 /// Client-metrics subscription configs (KIP-714, Kafka 3.7+).
+#[rustfmt::skip]
 static CLIENT_METRICS_CONFIGS: &[(&str, ConfigType, &str, Valid, &str)] = &[
     ("interval.ms", ConfigType::Int, "300000", Valid::Between(100, 3_600_000), "How often matching clients push their metrics."),
     ("match", ConfigType::List, "", Valid::Any, "Client selectors (client_id=regex, ...) a client must all satisfy."),
@@ -342,7 +343,10 @@ impl ConfigStore {
     ) -> Result<BTreeMap<String, String>, ConfigError> {
         self.validate_new_topic(
             &topic.name,
-            topic.configs.iter().map(|c| (c.name.as_str(), c.value.as_deref())),
+            topic
+                .configs
+                .iter()
+                .map(|c| (c.name.as_str(), c.value.as_deref())),
         )
     }
 
@@ -469,7 +473,10 @@ impl ConfigStore {
                 &wanted,
             );
             match described {
-                Ok(configs) => result.configs = configs,
+                Ok(configs) => {
+                    result.configs = configs;
+                    result.error_message = None;
+                }
                 Err(e) => {
                     result.error_code = e.code();
                     result.error_message = Some(e.to_string());
@@ -569,13 +576,20 @@ impl ConfigStore {
         let mut synonyms = Vec::new();
         if options.synonyms {
             if let Some(v) = overrides.and_then(|o| o.get(def.name)) {
-                synonyms.push(synonym(def.name, Some(v), ConfigSource::DynamicTopic, sensitive));
+                synonyms.push(synonym(
+                    def.name,
+                    Some(v),
+                    ConfigSource::DynamicTopic,
+                    sensitive,
+                ));
             }
             if let Some(server) = def.server_default {
                 synonyms.extend(self.broker_synonyms(Some(local_broker), server, sensitive));
             }
         }
-        entry(options, def.name, value, source, false, def.ty, synonyms, def.doc)
+        entry(
+            options, def.name, value, source, false, def.ty, synonyms, def.doc,
+        )
     }
 
     fn describe_broker_entry(
@@ -595,7 +609,9 @@ impl ConfigStore {
             Vec::new()
         };
         let read_only = def.update == UpdateMode::ReadOnly;
-        entry(options, def.name, value, source, read_only, def.ty, synonyms, def.doc)
+        entry(
+            options, def.name, value, source, read_only, def.ty, synonyms, def.doc,
+        )
     }
 
     /// A topic config's value and source; `broker` adds that broker's dynamic layer.
@@ -710,10 +726,16 @@ impl ConfigStore {
                     .iter()
                     .map(|c| (c.name.as_str(), c.value.as_deref()))
                     .collect();
-                self.prepare_replace(resource.resource_type, &resource.resource_name, &configs, &topic_exists)
+                self.prepare_replace(
+                    resource.resource_type,
+                    &resource.resource_name,
+                    &configs,
+                    &topic_exists,
+                )
             };
             match result {
                 Ok((target, map)) => {
+                    out.error_message = None;
                     if !request.validate_only {
                         self.store(target, map);
                     }
@@ -738,7 +760,9 @@ impl ConfigStore {
         let resource = parse_resource(resource_type, name)?;
         if let ConfigResource::Topic(topic) = &resource {
             if !topic_exists(topic) {
-                return Err(ConfigError::UnknownTopic { topic: topic.clone() });
+                return Err(ConfigError::UnknownTopic {
+                    topic: topic.clone(),
+                });
             }
         }
         if let ConfigResource::BrokerLogger(_) = resource {
@@ -833,6 +857,7 @@ impl ConfigStore {
             };
             match result {
                 Ok((target, map)) => {
+                    out.error_message = None;
                     if !request.validate_only {
                         self.store(target, map);
                     }
@@ -857,7 +882,9 @@ impl ConfigStore {
         let resource = parse_resource(resource_type, name)?;
         if let ConfigResource::Topic(topic) = &resource {
             if !topic_exists(topic) {
-                return Err(ConfigError::UnknownTopic { topic: topic.clone() });
+                return Err(ConfigError::UnknownTopic {
+                    topic: topic.clone(),
+                });
             }
         }
         let mut seen = HashSet::new();
@@ -896,7 +923,11 @@ impl ConfigStore {
                     map.remove(key);
                 }
                 code @ (op::APPEND | op::SUBTRACT) => {
-                    let op_name = if code == op::APPEND { "APPEND" } else { "SUBTRACT" };
+                    let op_name = if code == op::APPEND {
+                        "APPEND"
+                    } else {
+                        "SUBTRACT"
+                    };
                     if let ConfigResource::BrokerLogger(_) = resource {
                         return Err(ConfigError::InvalidRequest(format!(
                             "{op_name} is not allowed for broker loggers (config {key})"
@@ -1017,7 +1048,8 @@ pub enum CompressionType {
 impl<'a> TopicConfig<'a> {
     /// The resolved value of any topic config (`None` for unknown names or null values).
     pub fn value(&self, name: &str) -> Option<String> {
-        topic_config_def(name).and_then(|def| self.store.resolve_topic(self.overrides, def, self.broker).0)
+        topic_config_def(name)
+            .and_then(|def| self.store.resolve_topic(self.overrides, def, self.broker).0)
     }
 
     /// The resolved value and where it comes from.
@@ -1025,19 +1057,21 @@ impl<'a> TopicConfig<'a> {
         topic_config_def(name).map(|def| self.store.resolve_topic(self.overrides, def, self.broker))
     }
 
-    fn parsed<T: std::str::FromStr>(&self, name: &str) -> T
-    where
-        T: Default,
-    {
+    fn parsed<T: std::str::FromStr + Default>(&self, name: &str) -> T {
         let parse = |v: &str| v.trim().parse::<T>().ok();
         self.value(name)
             .and_then(|v| parse(&v))
-            .or_else(|| topic_config_def(name).and_then(|d| d.default).and_then(parse))
+            .or_else(|| {
+                topic_config_def(name)
+                    .and_then(|d| d.default)
+                    .and_then(parse)
+            })
             .unwrap_or_default()
     }
 
     fn flag(&self, name: &str) -> bool {
-        self.value(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.value(name)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     /// `max.message.bytes`: the largest batch the topic accepts.
@@ -1047,7 +1081,11 @@ impl<'a> TopicConfig<'a> {
 
     /// `message.timestamp.type`.
     pub fn message_timestamp_type(&self) -> TimestampType {
-        match self.value("message.timestamp.type").as_deref().map(str::trim) {
+        match self
+            .value("message.timestamp.type")
+            .as_deref()
+            .map(str::trim)
+        {
             Some("LogAppendTime") => TimestampType::LogAppendTime,
             _ => TimestampType::CreateTime,
         }
@@ -1194,19 +1232,26 @@ pub struct BrokerView<'a> {
 impl BrokerView<'_> {
     /// A broker property's own value (unit synonyms not consulted; `None` when unset).
     pub fn value(&self, name: &str) -> Option<String> {
-        self.store.broker_value(Some(self.broker), name).map(|(v, _)| v)
+        self.store
+            .broker_value(Some(self.broker), name)
+            .map(|(v, _)| v)
     }
 
     fn parsed<T: std::str::FromStr + Default>(&self, name: &str) -> T {
         let parse = |v: &str| v.trim().parse::<T>().ok();
         self.value(name)
             .and_then(|v| parse(&v))
-            .or_else(|| broker_config_def(name).and_then(|d| d.default).and_then(parse))
+            .or_else(|| {
+                broker_config_def(name)
+                    .and_then(|d| d.default)
+                    .and_then(parse)
+            })
             .unwrap_or_default()
     }
 
     fn flag(&self, name: &str) -> bool {
-        self.value(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.value(name)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     /// `num.partitions`.
@@ -1336,7 +1381,9 @@ fn expect_local(id: i32, local: i32) -> Result<(), ConfigError> {
     }
 }
 
-fn duplicate_resources<'a>(resources: impl Iterator<Item = (i8, &'a str)>) -> BTreeSet<(i8, &'a str)> {
+fn duplicate_resources<'a>(
+    resources: impl Iterator<Item = (i8, &'a str)>,
+) -> BTreeSet<(i8, &'a str)> {
     let mut seen = BTreeSet::new();
     let mut duplicates = BTreeSet::new();
     for r in resources {
@@ -1354,7 +1401,10 @@ fn topic_def(resource: &ConfigResource, key: &str) -> Result<&'static TopicConfi
     })
 }
 
-fn broker_def(resource: &ConfigResource, key: &str) -> Result<&'static BrokerConfigDef, ConfigError> {
+fn broker_def(
+    resource: &ConfigResource,
+    key: &str,
+) -> Result<&'static BrokerConfigDef, ConfigError> {
     broker_config_def(key).ok_or_else(|| ConfigError::UnknownConfig {
         resource: resource.to_string(),
         key: key.to_owned(),
@@ -1408,7 +1458,9 @@ fn validate_set(resource: &ConfigResource, key: &str, value: &str) -> Result<(),
                     })
                 }
                 (UpdateMode::PerBroker, None) => {
-                    return Err(ConfigError::PerBrokerOnly { key: key.to_owned() })
+                    return Err(ConfigError::PerBrokerOnly {
+                        key: key.to_owned(),
+                    })
                 }
                 _ => {}
             }
@@ -1473,7 +1525,11 @@ fn synonym(
 ) -> DescribeConfigsSynonym {
     DescribeConfigsSynonym::default()
         .with_name(name.to_owned())
-        .with_value(if sensitive { None } else { value.map(str::to_owned) })
+        .with_value(if sensitive {
+            None
+        } else {
+            value.map(str::to_owned)
+        })
         .with_source(source.wire())
 }
 
@@ -1505,8 +1561,7 @@ fn entry(
     if options.version >= 3 {
         e.config_type = ty.wire();
     }
-    if options.documentation {
-        e.documentation = Some(doc.to_owned());
-    }
+    // The generated default is an empty string; Kafka sends null unless asked.
+    e.documentation = options.documentation.then(|| doc.to_owned());
     e
 }
