@@ -340,6 +340,31 @@ impl QuotaStore {
         Ok((entity, values))
     }
 
+    /// The quota `key` that applies to a connection of `user` with `client_id`, in Kafka's
+    /// precedence order: user+client, user+default client, user, default user+client,
+    /// default user+default client, default user, client, default client. Unauthenticated
+    /// connections use the user name `ANONYMOUS`. For tests that want to assert what a broker
+    /// would enforce; this broker enforces nothing.
+    pub fn effective_quota(&self, user: &str, client_id: &str, key: &str) -> Option<f64> {
+        let (u, c) = (Some(user), Some(client_id));
+        let candidates: [&[(&str, Option<&str>)]; 8] = [
+            &[(USER, u), (CLIENT_ID, c)],
+            &[(USER, u), (CLIENT_ID, None)],
+            &[(USER, u)],
+            &[(USER, None), (CLIENT_ID, c)],
+            &[(USER, None), (CLIENT_ID, None)],
+            &[(USER, None)],
+            &[(CLIENT_ID, c)],
+            &[(CLIENT_ID, None)],
+        ];
+        candidates.iter().find_map(|parts| {
+            self.quotas
+                .get(&QuotaEntity::new(parts.iter().copied()))
+                .and_then(|values| values.get(key))
+                .copied()
+        })
+    }
+
     /// Makes `throttle_for(client_id, api)` report `throttle_ms` (test control; KIP-219
     /// client-side throttling tests). `client_id` `None` applies to every client without an
     /// entry of its own.

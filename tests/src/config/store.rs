@@ -333,6 +333,7 @@ impl ConfigStore {
             check(&resource, key, def.ty, def.valid, value)?;
             out.insert(key.to_owned(), value.to_owned());
         }
+        self.check_topic_combination(&resource, &out)?;
         Ok(out)
     }
 
@@ -374,6 +375,83 @@ impl ConfigStore {
             overrides: self.topics.get(topic),
             broker: None,
         }
+    }
+
+    /// The resolved configs of a topic whose overrides are `overrides` (for callers that keep
+    /// a topic's overrides themselves, or to look at a topic before it is created).
+    pub fn topic_config_for<'a>(
+        &'a self,
+        overrides: &'a BTreeMap<String, String>,
+    ) -> TopicConfig<'a> {
+        TopicConfig {
+            store: self,
+            overrides: Some(overrides),
+            broker: None,
+        }
+    }
+
+    /// Checks that a topic's resolved configs fit together, as Kafka's `LogConfig` does:
+    /// `min.compaction.lag.ms` <= `max.compaction.lag.ms`, and with `remote.storage.enable`
+    /// (KIP-405): the broker must have `remote.log.storage.system.enable`, the topic must not
+    /// be compacted, and local retention must fit inside total retention.
+    fn check_topic_combination(
+        &self,
+        resource: &ConfigResource,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<(), ConfigError> {
+        let view = self.topic_config_for(overrides);
+        let conflict = |key: &str, reason: String| ConfigError::InvalidValue {
+            resource: resource.to_string(),
+            key: key.to_owned(),
+            value: view.value(key).unwrap_or_default(),
+            reason,
+        };
+        let (min_lag, max_lag) = (view.min_compaction_lag_ms(), view.max_compaction_lag_ms());
+        if min_lag > max_lag {
+            return Err(conflict(
+                "min.compaction.lag.ms",
+                format!("it is larger than max.compaction.lag.ms ({max_lag})"),
+            ));
+        }
+        if !view.remote_storage_enable() {
+            return Ok(());
+        }
+        let system = self.broker_value(None, "remote.log.storage.system.enable");
+        if !system.is_some_and(|(v, _)| v.trim().eq_ignore_ascii_case("true")) {
+            return Err(conflict(
+                "remote.storage.enable",
+                "tiered storage is disabled on the broker (remote.log.storage.system.enable=false)"
+                    .into(),
+            ));
+        }
+        if view.cleanup_policy().compact {
+            return Err(conflict(
+                "remote.storage.enable",
+                "remote storage is not supported for compacted topics".into(),
+            ));
+        }
+        for (local_key, local, total_key, total) in [
+            (
+                "local.retention.ms",
+                view.local_retention_ms(),
+                "retention.ms",
+                view.retention_ms(),
+            ),
+            (
+                "local.retention.bytes",
+                view.local_retention_bytes(),
+                "retention.bytes",
+                view.retention_bytes(),
+            ),
+        ] {
+            if total != -1 && local != -2 && (local == -1 || local > total) {
+                return Err(conflict(
+                    local_key,
+                    format!("it must be -2 or at most {total_key} ({total})"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The configs a CreateTopics v5+ response lists for a topic created with `overrides`:
@@ -783,6 +861,9 @@ impl ConfigStore {
             validate_set(&resource, key, value)?;
             map.insert(key.to_owned(), value.to_owned());
         }
+        if let ConfigResource::Topic(_) = resource {
+            self.check_topic_combination(&resource, &map)?;
+        }
         Ok((resource, map))
     }
 
@@ -969,6 +1050,9 @@ impl ConfigStore {
                     })
                 }
             }
+        }
+        if let ConfigResource::Topic(_) = resource {
+            self.check_topic_combination(&resource, &map)?;
         }
         Ok((resource, map))
     }

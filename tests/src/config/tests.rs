@@ -1483,3 +1483,108 @@ fn throttle_hook() {
     store.clear_throttle(Some("app"), ApiKey::Produce);
     assert_eq!(store.throttle_for(Some("app"), ApiKey::Produce), None);
 }
+
+#[test]
+fn effective_quota_precedence() {
+    let store = seeded_quotas();
+    // alice has her own producer rate; the user+client entry has only the mutation rate.
+    assert_eq!(
+        store.effective_quota("alice", "app", "producer_byte_rate"),
+        Some(1024.0)
+    );
+    assert_eq!(
+        store.effective_quota("alice", "app", "controller_mutation_rate"),
+        Some(5.0)
+    );
+    // bob falls to the default user's consumer rate, then to client app's producer rate.
+    assert_eq!(
+        store.effective_quota("bob", "app", "consumer_byte_rate"),
+        Some(2048.0)
+    );
+    assert_eq!(
+        store.effective_quota("bob", "app", "producer_byte_rate"),
+        Some(4096.0)
+    );
+    assert_eq!(
+        store.effective_quota("bob", "other", "producer_byte_rate"),
+        None
+    );
+}
+
+#[test]
+fn topic_config_combinations() {
+    let mut store = store_with_orders(&[]);
+    let (code, msg) = inc(
+        &mut store,
+        rt::TOPIC,
+        "orders",
+        &[
+            ("min.compaction.lag.ms", op::SET, Some("10")),
+            ("max.compaction.lag.ms", op::SET, Some("5")),
+        ],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    assert!(
+        msg.as_deref()
+            .is_some_and(|m| m.contains("min.compaction.lag.ms")),
+        "{msg:?}"
+    );
+    let (code, msg) = inc(
+        &mut store,
+        rt::TOPIC,
+        "orders",
+        &[("remote.storage.enable", op::SET, Some("true"))],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    assert!(
+        msg.as_deref()
+            .is_some_and(|m| m.contains("remote.log.storage.system.enable")),
+        "{msg:?}"
+    );
+    assert_eq!(overrides(&store, "orders"), []);
+
+    let mut tiered =
+        ConfigStore::from_broker_properties([("remote.log.storage.system.enable", "true")])
+            .expect("valid");
+    tiered.create_topic("orders", BTreeMap::new());
+    let ok = |r: (i16, Option<String>)| assert_eq!(r.0, NONE, "{:?}", r.1);
+    ok(inc(
+        &mut tiered,
+        rt::TOPIC,
+        "orders",
+        &[
+            ("remote.storage.enable", op::SET, Some("true")),
+            ("local.retention.ms", op::SET, Some("1000")),
+        ],
+    ));
+    let (code, msg) = inc(
+        &mut tiered,
+        rt::TOPIC,
+        "orders",
+        &[("local.retention.ms", op::SET, Some("999999999999"))],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    assert!(
+        msg.as_deref()
+            .is_some_and(|m| m.contains("local.retention.ms")),
+        "{msg:?}"
+    );
+    let (code, _) = inc(
+        &mut tiered,
+        rt::TOPIC,
+        "orders",
+        &[("cleanup.policy", op::SET, Some("compact"))],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    let err = tiered
+        .validate_new_topic(
+            "t",
+            [
+                ("remote.storage.enable", Some("true")),
+                ("local.retention.bytes", Some("-1")),
+                ("retention.bytes", Some("100")),
+            ],
+        )
+        .expect_err("local -1 with a finite total");
+    assert!(err.to_string().contains("local.retention.bytes"), "{err}");
+}
