@@ -202,6 +202,13 @@ use UpdateMode::{ClusterWide as Cluster, PerBroker, ReadOnly};
 
 /// The broker configs this broker knows: the common ones and every server default property of
 /// a topic config. Kafka has several hundred; the rest are not modelled.
+///
+/// Update modes follow Kafka's `DynamicBrokerConfig`: the server defaults of topic configs
+/// (primary names only, so `log.retention.hours` is read-only but `log.retention.ms` is not),
+/// thread pools and connection limits are cluster-wide; listener, SSL and SASL settings are
+/// per broker. Kafka only lets the SSL store settings change with a `listener.name.<l>.`
+/// prefix; listener prefixes are not modelled, so they are accepted unprefixed here.
+/// `advertised.listeners` is per-broker as in Kafka 3.x (4.0 made it read-only).
 #[rustfmt::skip]
 pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     // Identity and roles.
@@ -245,7 +252,8 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     BrokerConfigDef { name: "log.cleaner.delete.retention.ms", ty: T::Long, default: Some("86400000"), valid: Valid::AtLeast(0), update: Cluster, doc: "Default delete.retention.ms of topics." },
     BrokerConfigDef { name: "log.segment.delete.delay.ms", ty: T::Long, default: Some("60000"), valid: Valid::AtLeast(0), update: Cluster, doc: "Default file.delete.delay.ms of topics." },
     BrokerConfigDef { name: "log.flush.interval.messages", ty: T::Long, default: Some(LONG_MAX), valid: Valid::AtLeast(1), update: Cluster, doc: "Default flush.messages of topics." },
-    BrokerConfigDef { name: "log.flush.interval.ms", ty: T::Long, default: None, valid: Valid::Any, update: Cluster, doc: "Default flush.ms of topics; unset means the topic default applies." },
+    BrokerConfigDef { name: "log.flush.interval.ms", ty: T::Long, default: None, valid: Valid::Any, update: Cluster, doc: "Default flush.ms of topics; unset means log.flush.scheduler.interval.ms applies." },
+    BrokerConfigDef { name: "log.flush.scheduler.interval.ms", ty: T::Long, default: Some(LONG_MAX), valid: Valid::Any, update: ReadOnly, doc: "How often the flusher checks whether logs need an fsync; the fallback of log.flush.interval.ms." },
     BrokerConfigDef { name: "log.index.interval.bytes", ty: T::Int, default: Some("4096"), valid: Valid::AtLeast(0), update: Cluster, doc: "Default index.interval.bytes of topics." },
     BrokerConfigDef { name: "log.local.retention.bytes", ty: T::Long, default: Some("-2"), valid: Valid::AtLeast(-2), update: Cluster, doc: "Default local.retention.bytes of topics." },
     BrokerConfigDef { name: "log.local.retention.ms", ty: T::Long, default: Some("-2"), valid: Valid::AtLeast(-2), update: Cluster, doc: "Default local.retention.ms of topics." },
@@ -293,7 +301,7 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     BrokerConfigDef { name: "connections.max.reauth.ms", ty: T::Long, default: Some("0"), valid: Valid::Any, update: ReadOnly, doc: "How long a SASL session lives before the client must re-authenticate (0: forever; KIP-368)." },
     BrokerConfigDef { name: "sasl.enabled.mechanisms", ty: T::List, default: Some("GSSAPI"), valid: Valid::Any, update: PerBroker, doc: "The SASL mechanisms clients may authenticate with." },
     BrokerConfigDef { name: "sasl.mechanism.inter.broker.protocol", ty: T::String, default: Some("GSSAPI"), valid: Valid::Any, update: PerBroker, doc: "The SASL mechanism brokers use between themselves." },
-    BrokerConfigDef { name: "principal.builder.class", ty: T::Class, default: Some("org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder"), valid: Valid::Any, update: ReadOnly, doc: "The class mapping an authenticated session to a principal." },
+    BrokerConfigDef { name: "principal.builder.class", ty: T::Class, default: Some("org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder"), valid: Valid::Any, update: PerBroker, doc: "The class mapping an authenticated session to a principal." },
     BrokerConfigDef { name: "authorizer.class.name", ty: T::String, default: Some(""), valid: Valid::Any, update: ReadOnly, doc: "The authorizer class; empty disables authorization." },
     // `super.users` and `allow.everyone.if.no.acl.found` belong to the authorizer (Kafka passes
     // them through rather than defining them in KafkaConfig); modelled here as plain broker
@@ -308,13 +316,15 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     BrokerConfigDef { name: "ssl.truststore.password", ty: T::Password, default: None, valid: Valid::Any, update: PerBroker, doc: "The password of the trust store." },
 ];
 
-/// Broker properties that are the same setting in different units, highest priority first,
-/// with the number of milliseconds one unit stands for. Kafka resolves them in this order.
+/// Broker properties that are the same setting under several names (mostly in different
+/// units), highest priority first, with how many milliseconds one unit stands for. Kafka
+/// resolves them in this order (`DynamicBrokerConfig.brokerConfigSynonyms`).
 #[rustfmt::skip]
 const UNIT_SYNONYMS: &[&[(&str, i64)]] = &[
     &[("log.retention.ms", 1), ("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000)],
     &[("log.roll.ms", 1), ("log.roll.hours", 3_600_000)],
     &[("log.roll.jitter.ms", 1), ("log.roll.jitter.hours", 3_600_000)],
+    &[("log.flush.interval.ms", 1), ("log.flush.scheduler.interval.ms", 1)],
 ];
 
 /// One broker property in a synonym chain and how to convert it to the first one's unit.

@@ -17,11 +17,14 @@
 //! converted to the topic's unit). Among unit synonyms the higher-priority name wins whatever
 //! layer the lower one comes from, as in Kafka's `KafkaConfig`.
 //!
-//! Synonyms (DescribeConfigs v1+) are listed the way Kafka lists them: the topic override,
-//! then per source layer (per-broker, cluster default, static, default) every synonym name set
-//! there. Unlike Kafka's `ConfigHelper`, entries of lower-priority unit synonyms are not
-//! dropped when the primary name is unset anywhere (Kafka then reports `retention.ms` with no
-//! synonyms at all); the entry's source is the layer that actually supplied the value.
+//! Synonyms (DescribeConfigs v1+) are listed the way Kafka's `ConfigHelper` lists them: the
+//! topic override, then per source layer (per-broker, cluster default, static, default) every
+//! synonym name set there, with leading entries for other names dropped, so the list starts
+//! at the primary broker name. An entry's reported source is its first synonym's (or
+//! `DEFAULT_CONFIG`). This reproduces a Kafka quirk on purpose: while `log.retention.ms` is
+//! set nowhere, `retention.ms` is reported with no synonyms and source `DEFAULT_CONFIG` even
+//! if a static `log.retention.hours` supplied its value. [`TopicConfig::value_with_source`]
+//! reports the layer that actually supplied the value instead.
 //!
 //! Error codes: unknown config names and bad values give `INVALID_CONFIG` naming the key;
 //! read-only broker configs, per-broker-only configs at cluster level, duplicate keys or
@@ -463,7 +466,9 @@ impl ConfigStore {
         defs::TOPIC_CONFIGS
             .iter()
             .map(|def| {
-                let (value, source) = self.resolve_topic(Some(overrides), def, None);
+                let (value, _) = self.resolve_topic(Some(overrides), def, None);
+                let source =
+                    kafka_reported_source(&self.topic_synonyms(Some(overrides), def, None));
                 CreatableTopicConfigs::default()
                     .with_name(def.name.to_owned())
                     .with_value(if def.ty.is_sensitive() { None } else { value })
@@ -649,25 +654,40 @@ impl ConfigStore {
         local_broker: i32,
         options: DescribeOptions,
     ) -> DescribeConfigsResourceResult {
-        let sensitive = def.ty.is_sensitive();
-        let (value, source) = self.resolve_topic(overrides, def, Some(local_broker));
-        let mut synonyms = Vec::new();
-        if options.synonyms {
-            if let Some(v) = overrides.and_then(|o| o.get(def.name)) {
-                synonyms.push(synonym(
-                    def.name,
-                    Some(v),
-                    ConfigSource::DynamicTopic,
-                    sensitive,
-                ));
-            }
-            if let Some(server) = def.server_default {
-                synonyms.extend(self.broker_synonyms(Some(local_broker), server, sensitive));
-            }
-        }
+        let (value, _) = self.resolve_topic(overrides, def, Some(local_broker));
+        let synonyms = self.topic_synonyms(overrides, def, Some(local_broker));
+        let source = kafka_reported_source(&synonyms);
+        let synonyms = if options.synonyms {
+            synonyms
+        } else {
+            Vec::new()
+        };
         entry(
             options, def.name, value, source, false, def.ty, synonyms, def.doc,
         )
+    }
+
+    /// A topic config's synonyms as Kafka lists them: the override, then the broker chain.
+    fn topic_synonyms(
+        &self,
+        overrides: Option<&BTreeMap<String, String>>,
+        def: &TopicConfigDef,
+        broker: Option<i32>,
+    ) -> Vec<DescribeConfigsSynonym> {
+        let sensitive = def.ty.is_sensitive();
+        let mut synonyms = Vec::new();
+        if let Some(v) = overrides.and_then(|o| o.get(def.name)) {
+            synonyms.push(synonym(
+                def.name,
+                Some(v),
+                ConfigSource::DynamicTopic,
+                sensitive,
+            ));
+        }
+        if let Some(server) = def.server_default {
+            synonyms.extend(self.broker_synonyms(broker, server, sensitive));
+        }
+        synonyms
     }
 
     fn describe_broker_entry(
@@ -676,13 +696,14 @@ impl ConfigStore {
         def: &BrokerConfigDef,
         options: DescribeOptions,
     ) -> DescribeConfigsResourceResult {
-        let sensitive = def.ty.is_sensitive();
-        let (value, source) = match self.broker_value(broker, def.name) {
-            Some((v, s)) => (Some(v), s),
-            None => (None, ConfigSource::Default),
+        let value = self.broker_value(broker, def.name).map(|(v, _)| v);
+        let synonyms = self.broker_synonyms(broker, def.name, def.ty.is_sensitive());
+        let source = match (broker, def.name) {
+            (Some(_), "broker.id" | "node.id") => ConfigSource::StaticBroker,
+            _ => kafka_reported_source(&synonyms),
         };
         let synonyms = if options.synonyms {
-            self.broker_synonyms(broker, def.name, sensitive)
+            synonyms
         } else {
             Vec::new()
         };
@@ -728,8 +749,10 @@ impl ConfigStore {
             })
     }
 
-    /// Synonyms of a broker property: per layer (per-broker, cluster default, static,
-    /// default), every name of its unit chain set there.
+    /// Synonyms of a broker property as Kafka's `ConfigHelper` lists them: per layer
+    /// (per-broker, cluster default, static, default), every name of its chain set there; then
+    /// leading entries for other names are dropped, so the list starts at `name` itself (or
+    /// is empty when `name` is set nowhere, even if a lower-priority synonym is).
     fn broker_synonyms(
         &self,
         broker: Option<i32>,
@@ -750,7 +773,10 @@ impl ConfigStore {
                 out.push(synonym(syn.name, Some(v), ConfigSource::Default, sensitive));
             }
         }
-        out
+        match out.iter().position(|s| s.name == name) {
+            Some(first) => out.split_off(first),
+            None => Vec::new(),
+        }
     }
 
     /// The set broker layers, highest priority first.
@@ -1445,6 +1471,18 @@ fn parse_resource(resource_type: i8, name: &str) -> Result<ConfigResource, Confi
         other => Err(ConfigError::InvalidRequest(format!(
             "unsupported config resource type {other}"
         ))),
+    }
+}
+
+/// The source Kafka reports for an entry: that of its first synonym, `DEFAULT_CONFIG` when
+/// there is none.
+fn kafka_reported_source(synonyms: &[DescribeConfigsSynonym]) -> ConfigSource {
+    match synonyms.first().map(|s| s.source) {
+        Some(1) => ConfigSource::DynamicTopic,
+        Some(2) => ConfigSource::DynamicBroker,
+        Some(3) => ConfigSource::DynamicDefaultBroker,
+        Some(4) => ConfigSource::StaticBroker,
+        _ => ConfigSource::Default,
     }
 }
 

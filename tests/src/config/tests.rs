@@ -200,12 +200,10 @@ fn describe_all_topic_configs_with_synonyms_types_and_docs() {
         .documentation
         .as_deref()
         .is_some_and(|d| !d.is_empty()));
+    // Kafka drops the hours entries because log.retention.ms is set nowhere.
     assert_eq!(
         synonyms(retention),
-        [
-            syn("retention.ms", "1000", DYNAMIC_TOPIC),
-            syn("log.retention.hours", "168", DEFAULT)
-        ]
+        [syn("retention.ms", "1000", DYNAMIC_TOPIC)]
     );
 
     let max = entry(&response, "max.message.bytes");
@@ -252,19 +250,47 @@ fn describe_named_keys_only_and_unknown_names_are_skipped() {
 
 #[test]
 fn synonym_sources_follow_the_layers() {
-    // Static log.retention.hours=72 -> retention.ms = 72h, STATIC_BROKER_CONFIG.
+    // Static log.retention.hours=72 -> retention.ms = 72h. Like Kafka, DescribeConfigs
+    // reports no synonyms and DEFAULT_CONFIG while log.retention.ms is set nowhere; the
+    // getter knows the static layer supplied it.
     let mut store =
         ConfigStore::from_broker_properties([("log.retention.hours", "72")]).expect("valid");
     store.create_topic("orders", BTreeMap::new());
-    let req = describe_req(rt::TOPIC, "orders", Some(&["retention.ms"]), true, false);
+    let req = describe_req(
+        rt::TOPIC,
+        "orders",
+        Some(&["retention.ms", "segment.bytes"]),
+        true,
+        false,
+    );
     let r = describe(&store, &req, 1);
     let e = entry(&r, "retention.ms");
     assert_eq!(e.value.as_deref(), Some("259200000"));
-    assert_eq!(e.config_source, STATIC);
+    assert_eq!(e.config_source, DEFAULT);
+    assert!(e.synonyms.is_empty());
+    assert_eq!(
+        store
+            .topic_config("orders")
+            .value_with_source("retention.ms"),
+        Some((Some("259200000".to_owned()), ConfigSource::StaticBroker))
+    );
+    let seg = entry(&r, "segment.bytes");
+    assert_eq!(
+        synonyms(seg),
+        [syn("log.segment.bytes", "1073741824", DEFAULT)]
+    );
+    // Static log.retention.ms: listed with its default-hours fallback behind it.
+    let ms = ConfigStore::from_broker_properties([("log.retention.ms", "1234")]).expect("valid");
+    let r = describe(&ms, &req, 1);
+    let e = entry(&r, "retention.ms");
+    assert_eq!(
+        (e.value.as_deref(), e.config_source),
+        (Some("1234"), STATIC)
+    );
     assert_eq!(
         synonyms(e),
         [
-            syn("log.retention.hours", "72", STATIC),
+            syn("log.retention.ms", "1234", STATIC),
             syn("log.retention.hours", "168", DEFAULT)
         ]
     );
