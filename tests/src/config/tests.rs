@@ -1614,3 +1614,87 @@ fn topic_config_combinations() {
         .expect_err("local -1 with a finite total");
     assert!(err.to_string().contains("local.retention.bytes"), "{err}");
 }
+
+// ----- Every version over the wire -----------------------------------------------------------
+
+/// Encodes `message` at `version` and decodes it back, as the actor's connection would.
+fn wire<M: Message>(message: &M, version: i16) -> M {
+    let bytes = message
+        .encode_to_bytes(version)
+        .unwrap_or_else(|e| panic!("{} v{version} does not encode: {e}", M::NAME));
+    M::decode_exact(bytes, version)
+        .unwrap_or_else(|e| panic!("{} v{version} does not decode: {e}", M::NAME))
+}
+
+#[test]
+fn every_version_round_trips_through_the_handlers() {
+    for version in 0..=4 {
+        let store = store_with_orders(&[("retention.ms", "1000")]);
+        let req = wire(
+            &describe_req(rt::TOPIC, "orders", None, version >= 1, version >= 3),
+            version,
+        );
+        let response = wire(
+            &store.describe_configs(&req, version, BROKER, exists),
+            version,
+        );
+        let e = entry(&response, "retention.ms");
+        assert_eq!(e.value.as_deref(), Some("1000"), "v{version}");
+        assert_eq!(response.results[0].error_message, None, "v{version}");
+        if version == 0 {
+            assert!(!e.is_default);
+        } else {
+            assert_eq!(e.config_source, DYNAMIC_TOPIC, "v{version}");
+            assert_eq!(e.synonyms.len(), 1, "v{version}");
+        }
+    }
+    for version in 0..=2 {
+        let mut store = store_with_orders(&[]);
+        let req = wire(
+            &alter_req(rt::TOPIC, "orders", &[("segment.ms", Some("10"))], false),
+            version,
+        );
+        let response = wire(&store.alter_configs(&req, version, exists), version);
+        assert_eq!(response.responses[0].error_code, NONE, "v{version}");
+        assert_eq!(store.topic_config("orders").segment_ms(), 10);
+    }
+    for version in 0..=1 {
+        let mut store = store_with_orders(&[]);
+        let req = wire(
+            &inc_req(
+                rt::TOPIC,
+                "orders",
+                &[("segment.ms", op::SET, Some("10"))],
+                false,
+            ),
+            version,
+        );
+        let response = wire(
+            &store.incremental_alter_configs(&req, version, exists),
+            version,
+        );
+        assert_eq!(response.responses[0].error_code, NONE, "v{version}");
+        assert_eq!(store.topic_config("orders").segment_ms(), 10);
+
+        let mut quotas = QuotaStore::new();
+        let req = AlterClientQuotasRequest::default().with_entries(vec![quota_entry(
+            &[(USER, Some("alice"))],
+            &[("producer_byte_rate", 100.0, false)],
+        )]);
+        let response = wire(&quotas.alter(&wire(&req, version)), version);
+        assert_eq!(response.entries[0].error_code, NONE, "v{version}");
+        assert_eq!(
+            response.entries[0].entity[0].entity_name.as_deref(),
+            Some("alice")
+        );
+        let req =
+            DescribeClientQuotasRequest::default().with_components(vec![ComponentData::default()
+                .with_entity_type(USER.into())
+                .with_match_type(match_type::EXACT)
+                .with_match(Some("alice".into()))]);
+        let response = wire(&quotas.describe(&wire(&req, version)), version);
+        let entries = response.entries.unwrap_or_default();
+        assert_eq!(entries.len(), 1, "v{version}");
+        assert_eq!(entries[0].values[0].value, 100.0);
+    }
+}
