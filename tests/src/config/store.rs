@@ -433,27 +433,55 @@ impl ConfigStore {
                 "remote storage is not supported for compacted topics".into(),
             ));
         }
-        for (local_key, local, total_key, total) in [
+        // Kafka treats retention.ms -1 and any negative retention.bytes as unlimited.
+        let checks = [
             (
                 "local.retention.ms",
                 view.local_retention_ms(),
                 "retention.ms",
                 view.retention_ms(),
+                view.retention_ms() == -1,
             ),
             (
                 "local.retention.bytes",
                 view.local_retention_bytes(),
                 "retention.bytes",
                 view.retention_bytes(),
+                view.retention_bytes() < 0,
             ),
-        ] {
-            if total != -1 && local != -2 && (local == -1 || local > total) {
+        ];
+        for (local_key, local, total_key, total, unlimited) in checks {
+            if !unlimited && local != -2 && (local == -1 || local > total) {
                 return Err(conflict(
                     local_key,
                     format!("it must be -2 or at most {total_key} ({total})"),
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Sets (`Some`) or removes (`None`) one topic override directly, with the same checks
+    /// as IncrementalAlterConfigs (test control; the topic need not exist yet).
+    pub fn set_topic_config(
+        &mut self,
+        topic: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), ConfigError> {
+        let resource = ConfigResource::Topic(topic.to_owned());
+        let mut map = self.current(&resource);
+        match value {
+            Some(v) => {
+                validate_set(&resource, key, v)?;
+                map.insert(key.to_owned(), v.to_owned());
+            }
+            None => {
+                map.remove(key);
+            }
+        }
+        self.check_topic_combination(&resource, &map)?;
+        self.topics.insert(topic.to_owned(), map);
         Ok(())
     }
 

@@ -1172,6 +1172,24 @@ fn typed_getters_resolve_override_then_broker_then_default() {
 }
 
 #[test]
+fn set_topic_config_directly() {
+    let mut store = ConfigStore::new();
+    store
+        .set_topic_config("t", "max.message.bytes", Some("100"))
+        .expect("valid");
+    assert_eq!(store.topic_config("t").max_message_bytes(), 100);
+    let err = store
+        .set_topic_config("t", "max.message.bytes", Some("-5"))
+        .expect_err("range");
+    assert_eq!(err.code(), INVALID_CONFIG);
+    assert_eq!(store.topic_config("t").max_message_bytes(), 100);
+    store
+        .set_topic_config("t", "max.message.bytes", None)
+        .expect("delete");
+    assert_eq!(store.topic_config("t").max_message_bytes(), 1_048_588);
+}
+
+#[test]
 fn static_properties_are_checked() {
     let err =
         ConfigStore::from_broker_properties([("log.retention.hourz", "1")]).expect_err("unknown");
