@@ -272,8 +272,9 @@ const LOG_LEVELS: &[&str] = &["FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"
 /// The logger every broker has.
 pub const ROOT_LOGGER: &str = "root";
 
-/// Every config override of the cluster, by resource. See the module docs.
-#[derive(Clone, Debug, Default)]
+/// Every config override of the cluster, by resource. See the module docs. `Debug` output
+/// hides the values of sensitive (password) configs.
+#[derive(Clone, Default)]
 pub struct ConfigStore {
     static_broker: BTreeMap<String, String>,
     dynamic_default: BTreeMap<String, String>,
@@ -281,6 +282,35 @@ pub struct ConfigStore {
     topics: BTreeMap<String, BTreeMap<String, String>>,
     loggers: BTreeMap<i32, BTreeMap<String, String>>,
     client_metrics: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for ConfigStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Redacted<'a>(&'a BTreeMap<String, String>);
+        impl fmt::Debug for Redacted<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, v)| {
+                        let sensitive = broker_config_def(k).is_some_and(|d| d.ty.is_sensitive());
+                        (k, if sensitive { "<hidden>" } else { v.as_str() })
+                    }))
+                    .finish()
+            }
+        }
+        let per_broker: BTreeMap<_, _> = self
+            .dynamic_broker
+            .iter()
+            .map(|(id, m)| (id, Redacted(m)))
+            .collect();
+        f.debug_struct("ConfigStore")
+            .field("static_broker", &Redacted(&self.static_broker))
+            .field("dynamic_default", &Redacted(&self.dynamic_default))
+            .field("dynamic_broker", &per_broker)
+            .field("topics", &self.topics)
+            .field("loggers", &self.loggers)
+            .field("client_metrics", &self.client_metrics)
+            .finish()
+    }
 }
 
 /// What a DescribeConfigs entry should carry, from the request version and flags.

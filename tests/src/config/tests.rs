@@ -429,8 +429,9 @@ fn sensitive_values_are_hidden() {
         synonyms(e),
         [("ssl.keystore.password".to_owned(), None, DYNAMIC_BROKER)]
     );
-    let debug = format!("{r:?}");
+    let debug = format!("{r:?} {store:?}");
     assert!(!debug.contains("hunter2"), "the password leaked: {debug}");
+    assert!(debug.contains("ssl.keystore.password"));
 }
 
 #[test]
