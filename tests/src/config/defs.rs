@@ -316,6 +316,85 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     BrokerConfigDef { name: "ssl.truststore.password", ty: T::Password, default: None, valid: Valid::Any, update: PerBroker, doc: "The password of the trust store." },
 ];
 
+/// Which Apache Kafka release's config schema to follow.
+///
+/// [`Kafka3`](Self::Kafka3) (the default) is the table as written. [`Kafka4`](Self::Kafka4)
+/// applies what Kafka 4.0 changed, as far as this crate models it: the message-format-era
+/// configs are gone (`message.downconversion.enable`, `message.format.version`,
+/// `message.timestamp.difference.max.ms` and their broker defaults), and KIP-1030's new
+/// defaults and limits apply to `message.timestamp.after.max.ms` (one hour) and
+/// `segment.bytes` (at least 1 MiB). Other 4.0 changes are not modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigProfile {
+    /// Kafka 3.x (3.7-3.9).
+    #[default]
+    Kafka3,
+    /// Kafka 4.0.
+    Kafka4,
+}
+
+const KAFKA_4_REMOVED: &[&str] = &[
+    "message.downconversion.enable",
+    "message.format.version",
+    "message.timestamp.difference.max.ms",
+    "log.message.downconversion.enable",
+    "log.message.format.version",
+    "log.message.timestamp.difference.max.ms",
+];
+const KAFKA_4_DEFAULTS: &[(&str, &str)] = &[
+    ("message.timestamp.after.max.ms", "3600000"),
+    ("log.message.timestamp.after.max.ms", "3600000"),
+];
+const KAFKA_4_MINIMUMS: &[(&str, i64)] = &[
+    ("segment.bytes", 1_048_576),
+    ("log.segment.bytes", 1_048_576),
+];
+
+impl ConfigProfile {
+    fn patch(self, name: &str, default: &mut Option<&'static str>, valid: &mut Valid) -> bool {
+        if self == ConfigProfile::Kafka3 {
+            return true;
+        }
+        if KAFKA_4_REMOVED.contains(&name) {
+            return false;
+        }
+        if let Some((_, d)) = KAFKA_4_DEFAULTS.iter().find(|(n, _)| *n == name) {
+            *default = Some(d);
+        }
+        if let Some((_, min)) = KAFKA_4_MINIMUMS.iter().find(|(n, _)| *n == name) {
+            *valid = Valid::AtLeast(*min);
+        }
+        true
+    }
+
+    /// A topic config as this release defines it (`None`: not a topic config here).
+    pub fn topic(self, name: &str) -> Option<TopicConfigDef> {
+        let mut def = *topic_config_def(name)?;
+        self.patch(def.name, &mut def.default, &mut def.valid)
+            .then_some(def)
+    }
+
+    /// A broker config as this release defines it (`None`: not known here).
+    pub fn broker(self, name: &str) -> Option<BrokerConfigDef> {
+        let mut def = *broker_config_def(name)?;
+        self.patch(def.name, &mut def.default, &mut def.valid)
+            .then_some(def)
+    }
+
+    /// Every topic config of this release, in Kafka's alphabetical order.
+    pub fn topic_configs(self) -> impl Iterator<Item = TopicConfigDef> {
+        TOPIC_CONFIGS.iter().filter_map(move |d| self.topic(d.name))
+    }
+
+    /// Every broker config of this release known here.
+    pub fn broker_configs(self) -> impl Iterator<Item = BrokerConfigDef> {
+        BROKER_CONFIGS
+            .iter()
+            .filter_map(move |d| self.broker(d.name))
+    }
+}
+
 /// Broker properties that are the same setting under several names (mostly in different
 /// units), highest priority first, with how many milliseconds one unit stands for. Kafka
 /// resolves them in this order (`DynamicBrokerConfig.brokerConfigSynonyms`).
@@ -642,5 +721,33 @@ mod tests {
         );
         assert_eq!(names("message.max.bytes"), [("message.max.bytes", 1)]);
         assert!(names("no.such.config").is_empty());
+    }
+
+    #[test]
+    fn kafka_4_profile() {
+        let k4 = ConfigProfile::Kafka4;
+        assert!(k4.topic("message.format.version").is_none());
+        assert!(k4.broker("log.message.downconversion.enable").is_none());
+        assert_eq!(
+            k4.topic("message.timestamp.after.max.ms")
+                .and_then(|d| d.default),
+            Some("3600000")
+        );
+        assert_eq!(
+            k4.topic("segment.bytes").map(|d| d.valid),
+            Some(Valid::AtLeast(1_048_576))
+        );
+        assert_eq!(k4.topic_configs().count() + 3, TOPIC_CONFIGS.len());
+        let k3 = ConfigProfile::Kafka3;
+        assert_eq!(k3.topic_configs().count(), TOPIC_CONFIGS.len());
+        assert_eq!(
+            k3.topic("segment.bytes").map(|d| d.valid),
+            Some(Valid::AtLeast(14))
+        );
+        for d in k4.topic_configs() {
+            if let Some(default) = d.default {
+                assert_eq!(check_value(d.ty, d.valid, default), Ok(()), "{}", d.name);
+            }
+        }
     }
 }

@@ -41,7 +41,7 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 
-pub use defs::{BrokerConfigDef, ConfigType, TopicConfigDef, UpdateMode, Valid};
+pub use defs::{BrokerConfigDef, ConfigProfile, ConfigType, TopicConfigDef, UpdateMode, Valid};
 pub use quotas::{QuotaEntity, QuotaError, QuotaStore};
 pub use store::{
     BrokerView, CleanupPolicy, CompressionType, ConfigError, ConfigResource, ConfigSource,

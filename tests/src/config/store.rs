@@ -50,8 +50,8 @@ use kafka_protocol::messages::{
 
 use super::codes;
 use super::defs::{
-    self, broker_config_def, broker_synonym_chain, check_value, split_list, topic_config_def,
-    BrokerConfigDef, ConfigType, TopicConfigDef, UpdateMode, Valid,
+    broker_config_def, broker_synonym_chain, check_value, split_list, BrokerConfigDef,
+    ConfigProfile, ConfigType, TopicConfigDef, UpdateMode, Valid,
 };
 
 /// Where a described value comes from (`ConfigSource` in DescribeConfigs v1+).
@@ -282,6 +282,7 @@ pub struct ConfigStore {
     topics: BTreeMap<String, BTreeMap<String, String>>,
     loggers: BTreeMap<i32, BTreeMap<String, String>>,
     client_metrics: BTreeMap<String, BTreeMap<String, String>>,
+    profile: ConfigProfile,
 }
 
 impl fmt::Debug for ConfigStore {
@@ -309,6 +310,7 @@ impl fmt::Debug for ConfigStore {
             .field("topics", &self.topics)
             .field("loggers", &self.loggers)
             .field("client_metrics", &self.client_metrics)
+            .field("profile", &self.profile)
             .finish()
     }
 }
@@ -322,9 +324,22 @@ struct DescribeOptions {
 }
 
 impl ConfigStore {
-    /// An empty store: every value is its built-in default.
+    /// An empty store: every value is its built-in default (Kafka 3.x schema).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store following the config schema of `profile`.
+    pub fn with_profile(profile: ConfigProfile) -> Self {
+        Self {
+            profile,
+            ..Self::default()
+        }
+    }
+
+    /// The Kafka release whose config schema this store follows.
+    pub fn profile(&self) -> ConfigProfile {
+        self.profile
     }
 
     /// A store whose static broker properties (`STATIC_BROKER_CONFIG`) are `properties`, as in
@@ -332,10 +347,22 @@ impl ConfigStore {
     pub fn from_broker_properties<K: AsRef<str>, V: AsRef<str>>(
         properties: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Self, ConfigError> {
-        let mut store = Self::new();
+        Self::from_broker_properties_for(ConfigProfile::default(), properties)
+    }
+
+    /// [`from_broker_properties`](Self::from_broker_properties) following the config schema
+    /// of another Kafka release.
+    pub fn from_broker_properties_for<K: AsRef<str>, V: AsRef<str>>(
+        profile: ConfigProfile,
+        properties: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigError> {
+        let mut store = Self {
+            profile,
+            ..Self::default()
+        };
         for (key, value) in properties {
             let (key, value) = (key.as_ref(), value.as_ref());
-            let def = broker_def(&ConfigResource::Broker(None), key)?;
+            let def = broker_def(profile, &ConfigResource::Broker(None), key)?;
             check(&ConfigResource::Broker(None), key, def.ty, def.valid, value)?;
             store.static_broker.insert(key.to_owned(), value.to_owned());
         }
@@ -354,7 +381,7 @@ impl ConfigStore {
         let resource = ConfigResource::Topic(topic.to_owned());
         let mut out = BTreeMap::new();
         for (key, value) in configs {
-            let def = topic_def(&resource, key)?;
+            let def = topic_def(self.profile, &resource, key)?;
             let Some(value) = value else {
                 return Err(ConfigError::InvalidValue {
                     resource: resource.to_string(),
@@ -503,7 +530,7 @@ impl ConfigStore {
         let mut map = self.current(&resource);
         match value {
             Some(v) => {
-                validate_set(&resource, key, v)?;
+                validate_set(self.profile, &resource, key, v)?;
                 map.insert(key.to_owned(), v.to_owned());
             }
             None => {
@@ -521,12 +548,12 @@ impl ConfigStore {
         &self,
         overrides: &BTreeMap<String, String>,
     ) -> Vec<CreatableTopicConfigs> {
-        defs::TOPIC_CONFIGS
-            .iter()
+        self.profile
+            .topic_configs()
             .map(|def| {
-                let (value, _) = self.resolve_topic(Some(overrides), def, None);
+                let (value, _) = self.resolve_topic(Some(overrides), &def, None);
                 let source =
-                    kafka_reported_source(&self.topic_synonyms(Some(overrides), def, None));
+                    kafka_reported_source(&self.topic_synonyms(Some(overrides), &def, None));
                 CreatableTopicConfigs::default()
                     .with_name(def.name.to_owned())
                     .with_value(if def.ty.is_sensitive() { None } else { value })
@@ -556,7 +583,7 @@ impl ConfigStore {
         value: &str,
     ) -> Result<(), ConfigError> {
         let resource = ConfigResource::Broker(broker);
-        let def = broker_def(&resource, key)?;
+        let def = broker_def(self.profile, &resource, key)?;
         check(&resource, key, def.ty, def.valid, value)?;
         self.broker_layer_mut(broker)
             .insert(key.to_owned(), value.to_owned());
@@ -643,25 +670,27 @@ impl ConfigStore {
                     return Err(ConfigError::UnknownTopic { topic });
                 }
                 let overrides = self.topics.get(&topic);
-                Ok(defs::TOPIC_CONFIGS
-                    .iter()
+                Ok(self
+                    .profile
+                    .topic_configs()
                     .filter(|d| wanted(d.name))
-                    .map(|def| self.describe_topic_entry(overrides, def, local_broker, options))
+                    .map(|def| self.describe_topic_entry(overrides, &def, local_broker, options))
                     .collect())
             }
             ConfigResource::Broker(None) => Ok(self
                 .dynamic_default
                 .keys()
                 .filter(|k| wanted(k))
-                .filter_map(|k| broker_config_def(k))
-                .map(|def| self.describe_broker_entry(None, def, options))
+                .filter_map(|k| self.profile.broker(k))
+                .map(|def| self.describe_broker_entry(None, &def, options))
                 .collect()),
             ConfigResource::Broker(Some(id)) => {
                 expect_local(id, local_broker)?;
-                Ok(defs::BROKER_CONFIGS
-                    .iter()
+                Ok(self
+                    .profile
+                    .broker_configs()
                     .filter(|d| wanted(d.name))
-                    .map(|def| self.describe_broker_entry(Some(id), def, options))
+                    .map(|def| self.describe_broker_entry(Some(id), &def, options))
                     .collect())
             }
             ConfigResource::BrokerLogger(id) => {
@@ -801,7 +830,8 @@ impl ConfigStore {
             .iter()
             .find_map(|(map, source)| map.get(name).map(|v| (v.clone(), *source)))
             .or_else(|| {
-                broker_config_def(name)
+                self.profile
+                    .broker(name)
                     .and_then(|d| d.default)
                     .map(|v| (v.to_owned(), ConfigSource::Default))
             })
@@ -827,7 +857,7 @@ impl ConfigStore {
             }
         }
         for syn in &chain {
-            if let Some(v) = broker_config_def(syn.name).and_then(|d| d.default) {
+            if let Some(v) = self.profile.broker(syn.name).and_then(|d| d.default) {
                 out.push(synonym(syn.name, Some(v), ConfigSource::Default, sensitive));
             }
         }
@@ -942,7 +972,7 @@ impl ConfigStore {
                 });
             }
             let Some(value) = value else { continue };
-            validate_set(&resource, key, value)?;
+            validate_set(self.profile, &resource, key, value)?;
             map.insert(key.to_owned(), value.to_owned());
         }
         if let ConfigResource::Topic(_) = resource {
@@ -1071,7 +1101,7 @@ impl ConfigStore {
             match o.config_operation {
                 op::SET => {
                     let value = o.value.as_deref().ok_or_else(null)?;
-                    validate_set(&resource, key, value)?;
+                    validate_set(self.profile, &resource, key, value)?;
                     map.insert(key.to_owned(), value.to_owned());
                 }
                 op::DELETE => {
@@ -1123,7 +1153,7 @@ impl ConfigStore {
                         list.retain(|e| !change.contains(e));
                     }
                     let joined = list.join(",");
-                    validate_set(&resource, key, &joined)?;
+                    validate_set(self.profile, &resource, key, &joined)?;
                     map.insert(key.to_owned(), joined);
                 }
                 other => {
@@ -1143,8 +1173,8 @@ impl ConfigStore {
 
     fn config_type(&self, resource: &ConfigResource, key: &str) -> Result<ConfigType, ConfigError> {
         Ok(match resource {
-            ConfigResource::Topic(_) => topic_def(resource, key)?.ty,
-            ConfigResource::Broker(_) => broker_def(resource, key)?.ty,
+            ConfigResource::Topic(_) => topic_def(self.profile, resource, key)?.ty,
+            ConfigResource::Broker(_) => broker_def(self.profile, resource, key)?.ty,
             ConfigResource::BrokerLogger(_) => ConfigType::String,
             ConfigResource::ClientMetrics(_) => client_metrics_def(resource, key)?.1,
         })
@@ -1153,9 +1183,10 @@ impl ConfigStore {
     /// The value a key has for a resource when it has no override there.
     fn effective(&self, resource: &ConfigResource, key: &str) -> Option<String> {
         match resource {
-            ConfigResource::Topic(_) => {
-                topic_config_def(key).and_then(|def| self.resolve_topic(None, def, None).0)
-            }
+            ConfigResource::Topic(_) => self
+                .profile
+                .topic(key)
+                .and_then(|def| self.resolve_topic(None, &def, None).0),
             // The layer being altered has no value for `key` (it would be in the override
             // map otherwise), so the cluster-level view is the value below it.
             ConfigResource::Broker(_) => self.broker_value(None, key).map(|(v, _)| v),
@@ -1216,13 +1247,19 @@ pub enum CompressionType {
 impl<'a> TopicConfig<'a> {
     /// The resolved value of any topic config (`None` for unknown names or null values).
     pub fn value(&self, name: &str) -> Option<String> {
-        topic_config_def(name)
-            .and_then(|def| self.store.resolve_topic(self.overrides, def, self.broker).0)
+        self.store.profile.topic(name).and_then(|def| {
+            self.store
+                .resolve_topic(self.overrides, &def, self.broker)
+                .0
+        })
     }
 
     /// The resolved value and where it comes from.
     pub fn value_with_source(&self, name: &str) -> Option<(Option<String>, ConfigSource)> {
-        topic_config_def(name).map(|def| self.store.resolve_topic(self.overrides, def, self.broker))
+        self.store
+            .profile
+            .topic(name)
+            .map(|def| self.store.resolve_topic(self.overrides, &def, self.broker))
     }
 
     fn parsed<T: std::str::FromStr + Default>(&self, name: &str) -> T {
@@ -1230,7 +1267,9 @@ impl<'a> TopicConfig<'a> {
         self.value(name)
             .and_then(|v| parse(&v))
             .or_else(|| {
-                topic_config_def(name)
+                self.store
+                    .profile
+                    .topic(name)
                     .and_then(|d| d.default)
                     .and_then(parse)
             })
@@ -1345,9 +1384,12 @@ impl<'a> TopicConfig<'a> {
         self.parsed("message.timestamp.after.max.ms")
     }
 
-    /// `message.timestamp.difference.max.ms` (deprecated).
+    /// `message.timestamp.difference.max.ms` (deprecated; `i64::MAX`, i.e. no limit, under
+    /// the Kafka 4 profile, which has no such config).
     pub fn message_timestamp_difference_max_ms(&self) -> i64 {
-        self.parsed("message.timestamp.difference.max.ms")
+        self.value("message.timestamp.difference.max.ms")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(i64::MAX)
     }
 
     /// How far (ms) before and after the broker clock a CreateTime batch timestamp may lie.
@@ -1410,7 +1452,9 @@ impl BrokerView<'_> {
         self.value(name)
             .and_then(|v| parse(&v))
             .or_else(|| {
-                broker_config_def(name)
+                self.store
+                    .profile
+                    .broker(name)
                     .and_then(|d| d.default)
                     .and_then(parse)
             })
@@ -1574,21 +1618,30 @@ fn duplicate_resources<'a>(
     duplicates
 }
 
-fn topic_def(resource: &ConfigResource, key: &str) -> Result<&'static TopicConfigDef, ConfigError> {
-    topic_config_def(key).ok_or_else(|| ConfigError::UnknownConfig {
-        resource: resource.to_string(),
-        key: key.to_owned(),
-    })
+fn topic_def(
+    profile: ConfigProfile,
+    resource: &ConfigResource,
+    key: &str,
+) -> Result<TopicConfigDef, ConfigError> {
+    profile
+        .topic(key)
+        .ok_or_else(|| ConfigError::UnknownConfig {
+            resource: resource.to_string(),
+            key: key.to_owned(),
+        })
 }
 
 fn broker_def(
+    profile: ConfigProfile,
     resource: &ConfigResource,
     key: &str,
-) -> Result<&'static BrokerConfigDef, ConfigError> {
-    broker_config_def(key).ok_or_else(|| ConfigError::UnknownConfig {
-        resource: resource.to_string(),
-        key: key.to_owned(),
-    })
+) -> Result<BrokerConfigDef, ConfigError> {
+    profile
+        .broker(key)
+        .ok_or_else(|| ConfigError::UnknownConfig {
+            resource: resource.to_string(),
+            key: key.to_owned(),
+        })
 }
 
 type ClientMetricsDef = (&'static str, ConfigType, &'static str, Valid, &'static str);
@@ -1622,14 +1675,19 @@ fn check(
 }
 
 /// Everything that decides whether `key=value` may be stored on `resource`.
-fn validate_set(resource: &ConfigResource, key: &str, value: &str) -> Result<(), ConfigError> {
+fn validate_set(
+    profile: ConfigProfile,
+    resource: &ConfigResource,
+    key: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
     match resource {
         ConfigResource::Topic(_) => {
-            let def = topic_def(resource, key)?;
+            let def = topic_def(profile, resource, key)?;
             check(resource, key, def.ty, def.valid, value)
         }
         ConfigResource::Broker(broker) => {
-            let def = broker_def(resource, key)?;
+            let def = broker_def(profile, resource, key)?;
             match (def.update, broker) {
                 (UpdateMode::ReadOnly, _) => {
                     return Err(ConfigError::ReadOnly {

@@ -1717,3 +1717,66 @@ fn every_version_round_trips_through_the_handlers() {
         assert_eq!(entries[0].values[0].value, 100.0);
     }
 }
+
+#[test]
+fn kafka_4_profile_store() {
+    let mut store = ConfigStore::with_profile(ConfigProfile::Kafka4);
+    store.create_topic("orders", BTreeMap::new());
+    let r = describe(
+        &store,
+        &describe_req(rt::TOPIC, "orders", None, true, false),
+        4,
+    );
+    assert!(r.results[0]
+        .configs
+        .iter()
+        .all(|c| c.name != "message.format.version"));
+    assert_eq!(
+        entry(&r, "message.timestamp.after.max.ms").value.as_deref(),
+        Some("3600000")
+    );
+    assert_eq!(
+        store.topic_config("orders").timestamp_bounds(),
+        (i64::MAX, 3_600_000)
+    );
+    let (code, msg) = inc(
+        &mut store,
+        rt::TOPIC,
+        "orders",
+        &[("message.format.version", op::SET, Some("3.0"))],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    assert!(msg
+        .as_deref()
+        .is_some_and(|m| m.contains("message.format.version")));
+    assert_eq!(
+        inc(
+            &mut store,
+            rt::TOPIC,
+            "orders",
+            &[("segment.bytes", op::SET, Some("1000"))]
+        )
+        .0,
+        INVALID_CONFIG
+    );
+    assert!(ConfigStore::from_broker_properties_for(
+        ConfigProfile::Kafka4,
+        [("log.message.format.version", "3.0")]
+    )
+    .is_err());
+    // The 3.x store accepts both.
+    let mut k3 = store_with_orders(&[]);
+    assert_eq!(
+        inc(
+            &mut k3,
+            rt::TOPIC,
+            "orders",
+            &[
+                ("message.format.version", op::SET, Some("3.0")),
+                ("segment.bytes", op::SET, Some("1000"))
+            ]
+        )
+        .0,
+        NONE
+    );
+}
