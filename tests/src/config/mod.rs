@@ -13,7 +13,11 @@
 //! # How the actor uses this
 //!
 //! State: one [`ConfigStore`] (built with [`ConfigStore::from_broker_properties`] from the
-//! cluster's static broker properties) and one [`QuotaStore`] for the cluster.
+//! cluster's static broker properties, or [`ConfigStore::from_broker_properties_for`] with
+//! [`ConfigProfile::Kafka4`] when the broker imitates Kafka 4.0) and one [`QuotaStore`] for
+//! the cluster. Broker-wide settings the actor keeps today (`num.partitions`,
+//! `default.replication.factor`, `auto.create.topics.enable`) can come from
+//! [`ConfigStore::broker_config`] so DescribeConfigs and the actor agree.
 //!
 //! - CreateTopics: `store.validate_creatable_topic(&topic)` -> `Err(e)`: answer `e.code()`
 //!   with `e.to_string()` as the message; `Ok(overrides)`: create the topic (unless
@@ -34,6 +38,17 @@
 //! - DescribeClientQuotas / AlterClientQuotas: `quotas.describe(&req)`, `quotas.alter(&req)`.
 //! - Produce/Fetch (and any API): `quotas.throttle_for(client_id, api)` gives a throttle time
 //!   tests injected with [`QuotaStore::set_throttle`]; put it in `throttle_time_ms`.
+//! - Test control: [`ConfigStore::set_topic_config`], [`ConfigStore::set_dynamic_broker_config`],
+//!   [`QuotaStore::set_throttle`] / [`QuotaStore::clear_throttle`].
+//!
+//! # Not modelled
+//!
+//! Quotas are never enforced (only stored, described and looked up with
+//! [`QuotaStore::effective_quota`]). Listener-prefixed broker configs
+//! (`listener.name.<l>.<config>`) are not modelled. Configs are not persisted anywhere and
+//! nothing reacts to a change except through the getters (no log roll, no cleaner). Group
+//! configs (resource type 32, KIP-848) are refused as an unsupported resource type. Broker
+//! configs beyond the table in [`defs`] are unknown and rejected.
 
 pub mod defs;
 pub mod quotas;
