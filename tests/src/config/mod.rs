@@ -75,4 +75,6 @@ pub mod codes {
     pub const INVALID_CONFIG: i16 = ErrorCode::InvalidConfig.code();
     /// `INVALID_REQUEST`.
     pub const INVALID_REQUEST: i16 = ErrorCode::InvalidRequest.code();
+    /// `UNSUPPORTED_VERSION`.
+    pub const UNSUPPORTED_VERSION: i16 = ErrorCode::UnsupportedVersion.code();
 }

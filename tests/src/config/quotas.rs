@@ -10,8 +10,13 @@
 //! `user`, `client-id`, `user`+`client-id`, or `ip` alone. A `None` name is the default entity
 //! of that type. Keys: `producer_byte_rate`, `consumer_byte_rate` (whole numbers),
 //! `request_percentage`, `controller_mutation_rate` (KIP-599) for user/client-id entities,
-//! `connection_creation_rate` (a whole number) for ip entities. Every error is
-//! `INVALID_REQUEST`, as in Kafka.
+//! `connection_creation_rate` (a whole number) for ip entities. Errors follow Kafka's KRaft
+//! controller (`ClientQuotaControlManager`, `ClientQuotasImage`): `INVALID_REQUEST`, except
+//! an unknown entity type in a DescribeClientQuotas filter, which Kafka answers with
+//! `UNSUPPORTED_VERSION`. Unlike Kafka, a bad value fails its whole entry (Kafka stores the
+//! entry's other keys and reports success), and values must be finite. Kafka does not
+//! range-check quota values, so neither does this. IP entities must be IP addresses (Kafka
+//! also accepts resolvable host names; resolving is I/O).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -41,7 +46,8 @@ pub mod match_type {
     pub const EXACT: i8 = 0;
     /// The default entity of the type.
     pub const DEFAULT: i8 = 1;
-    /// The entity type with any name, the default included (as KRaft brokers match).
+    /// The entity type with any name, the default included (as Kafka's KRaft controller
+    /// matches).
     pub const SPECIFIED: i8 = 2;
 }
 
@@ -52,7 +58,7 @@ enum KeyKind {
     Long,
     /// A whole number that fits in 32 bits.
     Int,
-    /// Any non-negative number.
+    /// Any number.
     Double,
 }
 
@@ -84,7 +90,7 @@ impl QuotaEntity {
     }
 }
 
-/// A rejected quota request; always answered with `INVALID_REQUEST`.
+/// A rejected quota request.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum QuotaError {
@@ -92,6 +98,9 @@ pub enum QuotaError {
     /// IP address, empty entity, bad match type).
     #[error("invalid quota entity: {0}")]
     InvalidEntity(String),
+    /// An entity type DescribeClientQuotas does not know (`UNSUPPORTED_VERSION`).
+    #[error("unsupported quota entity type {0:?}")]
+    UnsupportedEntityType(String),
     /// A key the entity type has no quota for.
     #[error("unknown quota key {key:?} for {entity}")]
     UnknownKey {
@@ -123,9 +132,12 @@ pub enum QuotaError {
 }
 
 impl QuotaError {
-    /// The Kafka error code (`INVALID_REQUEST`).
+    /// The Kafka error code to answer with.
     pub fn code(&self) -> i16 {
-        codes::INVALID_REQUEST
+        match self {
+            QuotaError::UnsupportedEntityType(_) => codes::UNSUPPORTED_VERSION,
+            _ => codes::INVALID_REQUEST,
+        }
     }
 }
 
@@ -173,9 +185,20 @@ impl QuotaStore {
         let mut filter: BTreeMap<&str, Option<Option<&str>>> = BTreeMap::new();
         for c in &request.components {
             let t = c.entity_type.as_str();
-            if ![USER, CLIENT_ID, IP].contains(&t) {
+            if t.is_empty() {
+                return Err(QuotaError::InvalidEntity("empty entity type".into()));
+            }
+            if filter.contains_key(t) {
                 return Err(QuotaError::InvalidEntity(format!(
-                    "unknown entity type {t:?}"
+                    "entity type {t} appears more than once in the filter"
+                )));
+            }
+            if ![USER, CLIENT_ID, IP].contains(&t) {
+                return Err(QuotaError::UnsupportedEntityType(t.to_owned()));
+            }
+            if c.match_type != match_type::EXACT && c.r#match.is_some() {
+                return Err(QuotaError::InvalidEntity(format!(
+                    "a DEFAULT or SPECIFIED match on {t} must not carry a name"
                 )));
             }
             let wanted = match c.match_type {
@@ -195,11 +218,7 @@ impl QuotaStore {
                     )))
                 }
             };
-            if filter.insert(t, wanted).is_some() {
-                return Err(QuotaError::InvalidEntity(format!(
-                    "entity type {t} appears more than once in the filter"
-                )));
-            }
+            filter.insert(t, wanted);
         }
         if filter.contains_key(IP) && filter.len() > 1 {
             return Err(QuotaError::InvalidEntity(
@@ -250,6 +269,7 @@ impl QuotaStore {
     /// forgotten.
     pub fn alter(&mut self, request: &AlterClientQuotasRequest) -> AlterClientQuotasResponse {
         let mut response = AlterClientQuotasResponse::default();
+        let mut seen: HashSet<QuotaEntity> = HashSet::new();
         for entry in &request.entries {
             let mut out = AlterEntryOut::default().with_entity(
                 entry
@@ -262,7 +282,17 @@ impl QuotaStore {
                     })
                     .collect(),
             );
-            match self.prepare(entry) {
+            let prepared = self.prepare(entry).and_then(|(entity, values)| {
+                if seen.insert(entity.clone()) {
+                    Ok((entity, values))
+                } else {
+                    Err(QuotaError::InvalidEntity(format!(
+                        "{} appears more than once in the request",
+                        entity_text(&entity)
+                    )))
+                }
+            });
+            match prepared {
                 Ok((entity, values)) => {
                     out.error_message = None;
                     if !request.validate_only {
@@ -303,34 +333,34 @@ impl QuotaStore {
                     entity: text,
                 });
             }
+            // Kafka does not check the key of a removal: removing what is not there is a no-op.
+            if o.remove {
+                values.remove(&o.key);
+                continue;
+            }
             let Some(&(_, kind)) = keys.iter().find(|(k, _)| *k == o.key) else {
                 return Err(QuotaError::UnknownKey {
                     key: o.key.clone(),
                     entity: text,
                 });
             };
-            if o.remove {
-                values.remove(&o.key);
-                continue;
-            }
             let bad = |reason| QuotaError::InvalidValue {
                 key: o.key.clone(),
                 entity: text.clone(),
                 value: o.value,
                 reason,
             };
-            // Kafka checks that LONG/INT keys carry whole numbers; it does not range-check.
-            // Negative, NaN and infinite values are refused here as well because no quota
-            // can mean them.
-            if !o.value.is_finite() || o.value < 0.0 {
-                return Err(bad("must be a finite number of at least 0"));
+            // Kafka checks that LONG keys carry whole numbers and nothing else; NaN and the
+            // infinities are refused here as well because no quota can mean them.
+            if !o.value.is_finite() {
+                return Err(bad("must be a finite number"));
             }
             let whole = (o.value - o.value.round()).abs() <= 1e-6;
             match kind {
-                KeyKind::Long if !whole || o.value >= 9.2e18 => {
+                KeyKind::Long if !whole || o.value.abs() >= 9.2e18 => {
                     return Err(bad("must be a whole number (LONG)"))
                 }
-                KeyKind::Int if !whole || o.value > f64::from(i32::MAX) => {
+                KeyKind::Int if !whole || o.value.abs() > f64::from(i32::MAX) => {
                     return Err(bad("must be a whole number that fits in an INT"))
                 }
                 _ => {}
@@ -408,6 +438,11 @@ fn validate_entity(entry: &AlterEntry) -> Result<QuotaEntity, QuotaError> {
                     )));
                 }
             }
+        }
+        if e.entity_name.as_deref() == Some("") {
+            return Err(QuotaError::InvalidEntity(format!(
+                "an empty {t} name is not supported"
+            )));
         }
         if entity
             .0

@@ -1374,8 +1374,13 @@ fn quotas_describe_filters() {
         ["ip=10.0.0.1 connection_creation_rate:10"]
     );
     // Malformed filters fail the whole request.
+    let (code, _) = describe_quotas(&store, &[("group", match_type::SPECIFIED, None)], false)
+        .expect_err("unknown entity type");
+    assert_eq!(code, super::codes::UNSUPPORTED_VERSION);
     for components in [
-        &[("group", match_type::SPECIFIED, None)][..],
+        &[("", match_type::SPECIFIED, None)][..],
+        &[(USER, match_type::DEFAULT, Some("alice"))][..],
+        &[(USER, match_type::SPECIFIED, Some("alice"))][..],
         &[(USER, match_type::EXACT, None)][..],
         &[(USER, 7, None)][..],
         &[
@@ -1434,7 +1439,40 @@ fn quotas_alter_remove_validate_and_errors() {
     );
     assert_eq!(store.quotas(&alice), None);
 
+    // Removing a key that is not there (even an unknown one) is a no-op, as in Kafka.
+    let out = alter_quotas(
+        &mut store,
+        vec![quota_entry(
+            &[(USER, Some("carol"))],
+            &[("made_up_rate", 0.0, true)],
+        )],
+        false,
+    );
+    assert_eq!(out[0].0, NONE);
+    // The same entity twice in one request: the second entry is refused.
+    let out = alter_quotas(
+        &mut store,
+        vec![
+            quota_entry(
+                &[(USER, Some("dave"))],
+                &[("producer_byte_rate", 1.0, false)],
+            ),
+            quota_entry(
+                &[(USER, Some("dave"))],
+                &[("consumer_byte_rate", 1.0, false)],
+            ),
+        ],
+        false,
+    );
+    assert_eq!((out[0].0, out[1].0), (NONE, INVALID_REQUEST));
+    let dave = QuotaEntity::new([(USER, Some("dave"))]);
+    assert_eq!(store.quotas(&dave).map(|q| q.len()), Some(1));
+
     let cases: Vec<(AlterEntry, &str)> = vec![
+        (
+            quota_entry(&[(USER, Some(""))], &[("producer_byte_rate", 1.0, false)]),
+            "empty user",
+        ),
         (
             quota_entry(
                 &[(USER, Some("bob"))],
