@@ -1017,7 +1017,8 @@ impl ConfigStore {
     // ----- IncrementalAlterConfigs --------------------------------------------------------
 
     /// Answers IncrementalAlterConfigs (key 44, v0-1, KIP-339): SET, DELETE, APPEND and
-    /// SUBTRACT (the last two on LIST configs only, starting from the current effective value)
+    /// SUBTRACT (the last two on LIST configs only, starting from the resource's override or,
+    /// as in Kafka, the built-in default)
     /// applied to each resource's overrides, all or nothing per resource. With
     /// `validate_only` nothing is stored.
     pub fn incremental_alter_configs(
@@ -1139,7 +1140,7 @@ impl ConfigStore {
                     let value = o.value.as_deref().ok_or_else(null)?;
                     let base = match map.get(key) {
                         Some(v) => v.clone(),
-                        None => self.effective(&resource, key).unwrap_or_default(),
+                        None => self.list_base(&resource, key).unwrap_or_default(),
                     };
                     let mut list = split_list(&base);
                     let change = split_list(value);
@@ -1180,22 +1181,20 @@ impl ConfigStore {
         })
     }
 
-    /// The value a key has for a resource when it has no override there.
-    fn effective(&self, resource: &ConfigResource, key: &str) -> Option<String> {
-        match resource {
-            ConfigResource::Topic(_) => self
-                .profile
-                .topic(key)
-                .and_then(|def| self.resolve_topic(None, &def, None).0),
-            // The layer being altered has no value for `key` (it would be in the override
-            // map otherwise), so the cluster-level view is the value below it.
-            ConfigResource::Broker(_) => self.broker_value(None, key).map(|(v, _)| v),
+    /// The value APPEND and SUBTRACT start from when the resource has no override for the
+    /// key: the built-in default, as Kafka's controller does (`ConfigurationControlManager`
+    /// uses the schema default, not the broker-level value).
+    fn list_base(&self, resource: &ConfigResource, key: &str) -> Option<String> {
+        let default = match resource {
+            ConfigResource::Topic(_) => self.profile.topic(key).and_then(|d| d.default),
+            ConfigResource::Broker(_) => self.profile.broker(key).and_then(|d| d.default),
             ConfigResource::BrokerLogger(_) => None,
             ConfigResource::ClientMetrics(_) => CLIENT_METRICS_CONFIGS
                 .iter()
                 .find(|(k, ..)| *k == key)
-                .map(|(_, _, d, ..)| (*d).to_owned()),
-        }
+                .map(|(_, _, d, ..)| *d),
+        };
+        default.map(str::to_owned)
     }
 }
 

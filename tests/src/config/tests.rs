@@ -723,7 +723,7 @@ fn incremental_set_delete_append_subtract() {
         [("segment.ms".to_owned(), "2000".to_owned())]
     );
 
-    // APPEND starts from the effective value (the default "delete").
+    // APPEND starts from the built-in default "delete".
     ok(inc(
         &mut store,
         rt::TOPIC,
@@ -920,6 +920,32 @@ fn incremental_errors_are_all_or_nothing() {
         )
         .0,
         UNKNOWN_TOPIC_OR_PARTITION
+    );
+}
+
+#[test]
+fn append_starts_from_the_built_in_default_like_kafka() {
+    // Even when a broker default says otherwise, as Kafka's controller does.
+    let mut store =
+        ConfigStore::from_broker_properties([("log.cleanup.policy", "compact")]).expect("valid");
+    store.create_topic("orders", BTreeMap::new());
+    assert_eq!(
+        store.topic_config("orders").cleanup_policy(),
+        CleanupPolicy {
+            delete: false,
+            compact: true
+        }
+    );
+    let (code, _) = inc(
+        &mut store,
+        rt::TOPIC,
+        "orders",
+        &[("cleanup.policy", op::APPEND, Some("compact"))],
+    );
+    assert_eq!(code, NONE);
+    assert_eq!(
+        overrides(&store, "orders"),
+        [("cleanup.policy".to_owned(), "delete,compact".to_owned())]
     );
 }
 
