@@ -26,11 +26,13 @@
 //! if a static `log.retention.hours` supplied its value. [`TopicConfig::value_with_source`]
 //! reports the layer that actually supplied the value instead.
 //!
-//! Error codes: unknown config names and bad values give `INVALID_CONFIG` naming the key;
-//! read-only broker configs, per-broker-only configs at cluster level, duplicate keys or
-//! resources, unknown operations and null values give `INVALID_REQUEST`; unknown topics give
-//! `UNKNOWN_TOPIC_OR_PARTITION`. Kafka's KRaft brokers accept unknown broker config names
-//! (for plugins); this broker rejects them so typos in tests surface.
+//! Error codes: unknown config names and bad topic values give `INVALID_CONFIG` naming the
+//! key; bad dynamic broker values give `INVALID_REQUEST` (Kafka's brokers wrap broker config
+//! validation failures that way); so do read-only broker configs, per-broker-only configs at
+//! cluster level, duplicate keys or resources, unknown operations and null values; unknown
+//! topics give `UNKNOWN_TOPIC_OR_PARTITION`. Kafka's KRaft brokers accept unknown broker
+//! config names (for plugins); this broker rejects them (`INVALID_CONFIG`) so typos in tests
+//! surface.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -162,6 +164,20 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// A dynamic broker config value that does not parse or breaks its rule
+    /// (`INVALID_REQUEST`, as Kafka's brokers answer: they wrap broker config validation
+    /// failures in an invalid-request error).
+    #[error("invalid config value for {resource}: {key}={value:?}: {reason}")]
+    InvalidBrokerValue {
+        /// The resource.
+        resource: String,
+        /// The key.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// APPEND or SUBTRACT on a config that is not a list (`INVALID_CONFIG`).
     #[error("config {key} of {resource} is not a list, so {op} is not allowed")]
     NotAList {
@@ -240,6 +256,7 @@ impl ConfigError {
             ConfigError::UnknownTopic { .. } => codes::UNKNOWN_TOPIC_OR_PARTITION,
             ConfigError::ReadOnly { .. }
             | ConfigError::PerBrokerOnly { .. }
+            | ConfigError::InvalidBrokerValue { .. }
             | ConfigError::NullValue { .. }
             | ConfigError::DuplicateKey { .. }
             | ConfigError::DuplicateResource { .. }
@@ -1701,7 +1718,14 @@ fn validate_set(
                 }
                 _ => {}
             }
-            check(resource, key, def.ty, def.valid, value)
+            check_value(def.ty, def.valid, value).map_err(|reason| {
+                ConfigError::InvalidBrokerValue {
+                    resource: resource.to_string(),
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                    reason,
+                }
+            })
         }
         ConfigResource::BrokerLogger(_) => {
             if LOG_LEVELS.contains(&value.trim()) {

@@ -668,7 +668,10 @@ fn alter_configs_broker_rules() {
     assert_eq!(c, INVALID_CONFIG);
     assert!(m.contains("no.such.broker.config"), "{m}");
     let (c, m) = code(&mut store, "1", &[("log.cleaner.threads", Some("-3"))]);
-    assert_eq!(c, INVALID_CONFIG);
+    assert_eq!(
+        c, INVALID_REQUEST,
+        "Kafka wraps broker value errors as INVALID_REQUEST"
+    );
     assert!(m.contains("log.cleaner.threads"), "{m}");
     assert_eq!(code(&mut store, "x", &[]).0, INVALID_REQUEST);
     assert_eq!(
