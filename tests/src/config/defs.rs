@@ -420,13 +420,13 @@ pub struct Synonym {
 /// Unknown names give an empty chain.
 pub fn broker_synonym_chain(name: &str) -> Vec<Synonym> {
     for group in UNIT_SYNONYMS {
-        if let Some(pos) = group.iter().position(|(n, _)| *n == name) {
-            let (_, base) = group[pos];
-            return group[pos..]
-                .iter()
+        let mut rest = group.iter().skip_while(|(n, _)| *n != name).peekable();
+        if let Some(&&(_, base)) = rest.peek() {
+            // Factors are positive constants and each divides the ones after it.
+            return rest
                 .map(|&(name, factor)| Synonym {
                     name,
-                    factor: factor / base,
+                    factor: factor.checked_div(base).unwrap_or(1),
                 })
                 .collect();
         }
