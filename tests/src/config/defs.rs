@@ -206,8 +206,9 @@ use UpdateMode::{ClusterWide as Cluster, PerBroker, ReadOnly};
 /// Update modes follow Kafka's `DynamicBrokerConfig`: the server defaults of topic configs
 /// (primary names only, so `log.retention.hours` is read-only but `log.retention.ms` is not),
 /// thread pools and connection limits are cluster-wide; listener, SSL and SASL settings are
-/// per broker. Kafka only lets the SSL store settings change with a `listener.name.<l>.`
-/// prefix; listener prefixes are not modelled, so they are accepted unprefixed here.
+/// per broker. Listener overrides (`listener.name.<l>.<config>`) are accepted wherever the
+/// base config is known; the TLS store settings change at run time only that way, as in
+/// Kafka (see [`listener_base`]).
 /// `advertised.listeners` is per-broker as in Kafka 3.x (4.0 made it read-only).
 #[rustfmt::skip]
 pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
@@ -308,6 +309,7 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     // properties with the StandardAuthorizer's defaults.
     BrokerConfigDef { name: "super.users", ty: T::String, default: None, valid: Valid::Any, update: ReadOnly, doc: "Principals (User:name, `;`-separated) the authorizer always allows." },
     BrokerConfigDef { name: "allow.everyone.if.no.acl.found", ty: T::Boolean, default: Some("false"), valid: Valid::Any, update: ReadOnly, doc: "Whether a resource without ACLs is open to everyone." },
+    BrokerConfigDef { name: "sasl.jaas.config", ty: T::Password, default: None, valid: Valid::Any, update: PerBroker, doc: "The JAAS login module configuration for SASL (dynamic only with a listener prefix)." },
     BrokerConfigDef { name: "ssl.client.auth", ty: T::String, default: Some("none"), valid: Valid::OneOf(&["required", "requested", "none"]), update: PerBroker, doc: "Whether TLS clients must, may or need not present a certificate." },
     BrokerConfigDef { name: "ssl.keystore.location", ty: T::String, default: None, valid: Valid::Any, update: PerBroker, doc: "The broker's key store file." },
     BrokerConfigDef { name: "ssl.keystore.password", ty: T::Password, default: None, valid: Valid::Any, update: PerBroker, doc: "The password of the key store." },
@@ -382,6 +384,13 @@ impl ConfigProfile {
             .then_some(def)
     }
 
+    /// A broker config, or for a listener override (`listener.name.l.X`) the definition of
+    /// `X` (whose `name` is then `X`).
+    pub fn broker_or_listener(self, name: &str) -> Option<BrokerConfigDef> {
+        self.broker(name)
+            .or_else(|| listener_base(name).and_then(|base| self.broker(base)))
+    }
+
     /// Every topic config of this release, in Kafka's alphabetical order.
     pub fn topic_configs(self) -> impl Iterator<Item = TopicConfigDef> {
         TOPIC_CONFIGS.iter().filter_map(move |d| self.topic(d.name))
@@ -407,25 +416,40 @@ const UNIT_SYNONYMS: &[&[(&str, i64)]] = &[
 ];
 
 /// One broker property in a synonym chain and how to convert it to the first one's unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Synonym {
     /// The broker property.
-    pub name: &'static str,
+    pub name: String,
     /// Multiply its value by this to get the unit of the chain's first property.
     pub factor: i64,
 }
 
 /// The broker properties that set `name`, highest priority first, starting with `name`
-/// itself: `log.retention.ms` gives ms, minutes, hours; `log.retention.hours` only hours.
-/// Unknown names give an empty chain.
+/// itself: `log.retention.ms` gives ms, minutes, hours; `log.retention.hours` only hours; a
+/// listener override `listener.name.l.X` gives itself, then `X`. Unknown names give an empty
+/// chain.
 pub fn broker_synonym_chain(name: &str) -> Vec<Synonym> {
+    if broker_config_def(name).is_none() {
+        if let Some(base) = listener_base(name) {
+            return vec![
+                Synonym {
+                    name: name.to_owned(),
+                    factor: 1,
+                },
+                Synonym {
+                    name: base.to_owned(),
+                    factor: 1,
+                },
+            ];
+        }
+    }
     for group in UNIT_SYNONYMS {
         let mut rest = group.iter().skip_while(|(n, _)| *n != name).peekable();
         if let Some(&&(_, base)) = rest.peek() {
             // Factors are positive constants and each divides the ones after it.
             return rest
                 .map(|&(name, factor)| Synonym {
-                    name,
+                    name: name.to_owned(),
                     factor: factor.checked_div(base).unwrap_or(1),
                 })
                 .collect();
@@ -433,11 +457,53 @@ pub fn broker_synonym_chain(name: &str) -> Vec<Synonym> {
     }
     match broker_config_def(name) {
         Some(def) => vec![Synonym {
-            name: def.name,
+            name: def.name.to_owned(),
             factor: 1,
         }],
         None => Vec::new(),
     }
+}
+
+/// Listener configs whose listener override names a SASL mechanism too
+/// (`listener.name.l.plain.sasl.jaas.config`), as in Kafka's `DynamicBrokerConfig`.
+const LISTENER_MECHANISM_CONFIGS: &[&str] = &[
+    "sasl.jaas.config",
+    "sasl.login.callback.handler.class",
+    "sasl.login.class",
+    "sasl.server.callback.handler.class",
+    "connections.max.reauth.ms",
+];
+
+/// TLS store settings Kafka lets change at run time only with a listener prefix.
+pub const LISTENER_ONLY_DYNAMIC_CONFIGS: &[&str] = &[
+    "ssl.keystore.location",
+    "ssl.keystore.password",
+    "ssl.key.password",
+    "ssl.truststore.location",
+    "ssl.truststore.password",
+];
+
+/// Listener configs that may also be set as a cluster-wide default.
+pub const CLUSTER_LEVEL_LISTENER_CONFIGS: &[&str] = &[
+    "max.connections",
+    "max.connection.creation.rate",
+    "num.network.threads",
+];
+
+/// For a listener override `listener.name.<listener>.<config>` (or
+/// `listener.name.<listener>.<mechanism>.<config>` for the SASL mechanism configs), the known
+/// broker config it overrides.
+pub fn listener_base(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("listener.name.")?;
+    let (listener, config) = rest.split_once('.')?;
+    if listener.is_empty() {
+        return None;
+    }
+    let base = LISTENER_MECHANISM_CONFIGS
+        .iter()
+        .find(|m| config.len() > m.len() && config.ends_with(&format!(".{m}")))
+        .map_or(config, |m| &config[config.len() - m.len()..]);
+    broker_config_def(base).map(|_| base)
 }
 
 /// Looks up a topic config by name.
@@ -701,14 +767,11 @@ mod tests {
 
     #[test]
     fn synonym_chains() {
-        let names = |n: &str| {
-            broker_synonym_chain(n)
-                .into_iter()
-                .map(|s| (s.name, s.factor))
-                .collect::<Vec<_>>()
-        };
+        fn pairs(chain: &[Synonym]) -> Vec<(&str, i64)> {
+            chain.iter().map(|s| (s.name.as_str(), s.factor)).collect()
+        }
         assert_eq!(
-            names("log.retention.ms"),
+            pairs(&broker_synonym_chain("log.retention.ms")),
             [
                 ("log.retention.ms", 1),
                 ("log.retention.minutes", 60_000),
@@ -716,11 +779,46 @@ mod tests {
             ]
         );
         assert_eq!(
-            names("log.retention.minutes"),
+            pairs(&broker_synonym_chain("log.retention.minutes")),
             [("log.retention.minutes", 1), ("log.retention.hours", 60)]
         );
-        assert_eq!(names("message.max.bytes"), [("message.max.bytes", 1)]);
-        assert!(names("no.such.config").is_empty());
+        assert_eq!(
+            pairs(&broker_synonym_chain("message.max.bytes")),
+            [("message.max.bytes", 1)]
+        );
+        assert!(pairs(&broker_synonym_chain("no.such.config")).is_empty());
+        assert_eq!(
+            pairs(&broker_synonym_chain(
+                "listener.name.ssl.ssl.keystore.password"
+            )),
+            [
+                ("listener.name.ssl.ssl.keystore.password", 1),
+                ("ssl.keystore.password", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn listener_overrides() {
+        assert_eq!(
+            listener_base("listener.name.ssl.ssl.key.password"),
+            Some("ssl.key.password")
+        );
+        assert_eq!(
+            listener_base("listener.name.sasl_ssl.plain.sasl.jaas.config"),
+            Some("sasl.jaas.config")
+        );
+        assert_eq!(
+            listener_base("listener.name.sasl_ssl.sasl.jaas.config"),
+            Some("sasl.jaas.config")
+        );
+        assert_eq!(
+            listener_base("listener.name.x.max.connections"),
+            Some("max.connections")
+        );
+        assert_eq!(listener_base("listener.name..max.connections"), None);
+        assert_eq!(listener_base("listener.name.x.no.such"), None);
+        assert_eq!(listener_base("max.connections"), None);
     }
 
     #[test]

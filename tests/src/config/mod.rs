@@ -44,8 +44,9 @@
 //! # Not modelled
 //!
 //! Quotas are never enforced (only stored, described and looked up with
-//! [`QuotaStore::effective_quota`]). Listener-prefixed broker configs
-//! (`listener.name.<l>.<config>`) are not modelled. Configs are not persisted anywhere and
+//! [`QuotaStore::effective_quota`]). Listener overrides
+//! (`listener.name.<l>.<config>`) are stored, validated and described, but nothing reads
+//! them. Configs are not persisted anywhere and
 //! nothing reacts to a change except through the getters (no log roll, no cleaner). Group
 //! configs (resource type 32, KIP-848) are refused as an unsupported resource type. Broker
 //! configs beyond the table in [`defs`] are unknown and rejected.

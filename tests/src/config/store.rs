@@ -52,8 +52,9 @@ use kafka_protocol::messages::{
 
 use super::codes;
 use super::defs::{
-    broker_config_def, broker_synonym_chain, check_value, split_list, BrokerConfigDef,
-    ConfigProfile, ConfigType, TopicConfigDef, UpdateMode, Valid,
+    broker_config_def, broker_synonym_chain, check_value, listener_base, split_list,
+    BrokerConfigDef, ConfigProfile, ConfigType, TopicConfigDef, UpdateMode, Valid,
+    CLUSTER_LEVEL_LISTENER_CONFIGS, LISTENER_ONLY_DYNAMIC_CONFIGS,
 };
 
 /// Where a described value comes from (`ConfigSource` in DescribeConfigs v1+).
@@ -309,7 +310,9 @@ impl fmt::Debug for ConfigStore {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
                     .entries(self.0.iter().map(|(k, v)| {
-                        let sensitive = broker_config_def(k).is_some_and(|d| d.ty.is_sensitive());
+                        let sensitive = broker_config_def(k)
+                            .or_else(|| listener_base(k).and_then(broker_config_def))
+                            .is_some_and(|d| d.ty.is_sensitive());
                         (k, if sensitive { "<hidden>" } else { v.as_str() })
                     }))
                     .finish()
@@ -698,17 +701,30 @@ impl ConfigStore {
                 .dynamic_default
                 .keys()
                 .filter(|k| wanted(k))
-                .filter_map(|k| self.profile.broker(k))
-                .map(|def| self.describe_broker_entry(None, &def, options))
+                .filter_map(|k| self.profile.broker_or_listener(k).map(|d| (k, d)))
+                .map(|(k, def)| self.describe_broker_entry(None, k, &def, options))
                 .collect()),
             ConfigResource::Broker(Some(id)) => {
                 expect_local(id, local_broker)?;
-                Ok(self
+                let mut entries: Vec<_> = self
                     .profile
                     .broker_configs()
                     .filter(|d| wanted(d.name))
-                    .map(|def| self.describe_broker_entry(Some(id), &def, options))
-                    .collect())
+                    .map(|def| self.describe_broker_entry(Some(id), def.name, &def, options))
+                    .collect();
+                // Listener overrides set anywhere, after the table (Kafka lists them too).
+                let overrides: BTreeSet<&String> = self
+                    .layers(Some(id))
+                    .into_iter()
+                    .flat_map(|(map, _)| map.keys())
+                    .filter(|k| broker_config_def(k).is_none() && wanted(k))
+                    .collect();
+                for name in overrides {
+                    if let Some(def) = self.profile.broker_or_listener(name) {
+                        entries.push(self.describe_broker_entry(Some(id), name, &def, options));
+                    }
+                }
+                Ok(entries)
             }
             ConfigResource::BrokerLogger(id) => {
                 expect_local(id, local_broker)?;
@@ -794,15 +810,18 @@ impl ConfigStore {
         synonyms
     }
 
+    /// `name` is the config as set (a listener override or `def.name`); `def` gives its type,
+    /// update mode and documentation.
     fn describe_broker_entry(
         &self,
         broker: Option<i32>,
+        name: &str,
         def: &BrokerConfigDef,
         options: DescribeOptions,
     ) -> DescribeConfigsResourceResult {
-        let value = self.broker_value(broker, def.name).map(|(v, _)| v);
-        let synonyms = self.broker_synonyms(broker, def.name, def.ty.is_sensitive());
-        let source = match (broker, def.name) {
+        let value = self.broker_value(broker, name).map(|(v, _)| v);
+        let synonyms = self.broker_synonyms(broker, name, def.ty.is_sensitive());
+        let source = match (broker, name) {
             (Some(_), "broker.id" | "node.id") => ConfigSource::StaticBroker,
             _ => kafka_reported_source(&synonyms),
         };
@@ -813,7 +832,7 @@ impl ConfigStore {
         };
         let read_only = def.update == UpdateMode::ReadOnly;
         entry(
-            options, def.name, value, source, read_only, def.ty, synonyms, def.doc,
+            options, name, value, source, read_only, def.ty, synonyms, def.doc,
         )
     }
 
@@ -829,7 +848,7 @@ impl ConfigStore {
         }
         if let Some(server) = def.server_default {
             for syn in broker_synonym_chain(server) {
-                if let Some((value, source)) = self.broker_value(broker, syn.name) {
+                if let Some((value, source)) = self.broker_value(broker, &syn.name) {
                     return (Some(scale(&value, syn.factor)), source);
                 }
             }
@@ -868,14 +887,19 @@ impl ConfigStore {
         let mut out = Vec::new();
         for (map, source) in self.layers(broker) {
             for syn in &chain {
-                if let Some(v) = map.get(syn.name) {
-                    out.push(synonym(syn.name, Some(v), source, sensitive));
+                if let Some(v) = map.get(&syn.name) {
+                    out.push(synonym(&syn.name, Some(v), source, sensitive));
                 }
             }
         }
         for syn in &chain {
-            if let Some(v) = self.profile.broker(syn.name).and_then(|d| d.default) {
-                out.push(synonym(syn.name, Some(v), ConfigSource::Default, sensitive));
+            if let Some(v) = self.profile.broker(&syn.name).and_then(|d| d.default) {
+                out.push(synonym(
+                    &syn.name,
+                    Some(v),
+                    ConfigSource::Default,
+                    sensitive,
+                ));
             }
         }
         match out.iter().position(|s| s.name == name) {
@@ -1204,7 +1228,9 @@ impl ConfigStore {
     fn list_base(&self, resource: &ConfigResource, key: &str) -> Option<String> {
         let default = match resource {
             ConfigResource::Topic(_) => self.profile.topic(key).and_then(|d| d.default),
-            ConfigResource::Broker(_) => self.profile.broker(key).and_then(|d| d.default),
+            ConfigResource::Broker(_) => {
+                self.profile.broker_or_listener(key).and_then(|d| d.default)
+            }
             ConfigResource::BrokerLogger(_) => None,
             ConfigResource::ClientMetrics(_) => CLIENT_METRICS_CONFIGS
                 .iter()
@@ -1559,7 +1585,7 @@ impl BrokerView<'_> {
     /// (the first one set wins; negative means forever, reported as -1).
     pub fn log_retention_ms(&self) -> i64 {
         for syn in broker_synonym_chain("log.retention.ms") {
-            if let Some(v) = self.value(syn.name) {
+            if let Some(v) = self.value(&syn.name) {
                 if let Ok(n) = scale(&v, syn.factor).parse() {
                     return n;
                 }
@@ -1653,7 +1679,7 @@ fn broker_def(
     key: &str,
 ) -> Result<BrokerConfigDef, ConfigError> {
     profile
-        .broker(key)
+        .broker_or_listener(key)
         .ok_or_else(|| ConfigError::UnknownConfig {
             resource: resource.to_string(),
             key: key.to_owned(),
@@ -1704,6 +1730,21 @@ fn validate_set(
         }
         ConfigResource::Broker(broker) => {
             let def = broker_def(profile, resource, key)?;
+            let listener_override = broker_config_def(key).is_none();
+            if !listener_override && LISTENER_ONLY_DYNAMIC_CONFIGS.contains(&key) {
+                return Err(ConfigError::InvalidRequest(format!(
+                    "{key} can only be updated dynamically per listener, as \
+                     listener.name.<listener>.{key} ({resource})"
+                )));
+            }
+            if listener_override
+                && broker.is_none()
+                && !CLUSTER_LEVEL_LISTENER_CONFIGS.contains(&def.name)
+            {
+                return Err(ConfigError::PerBrokerOnly {
+                    key: key.to_owned(),
+                });
+            }
             match (def.update, broker) {
                 (UpdateMode::ReadOnly, _) => {
                     return Err(ConfigError::ReadOnly {

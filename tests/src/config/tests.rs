@@ -401,12 +401,16 @@ fn v0_reports_is_default_and_every_version_encodes() {
 
 #[test]
 fn sensitive_values_are_hidden() {
-    let mut store = ConfigStore::new();
+    const KEYSTORE: &str = "listener.name.ssl.ssl.keystore.password";
+    // A static (unprefixed) password and a dynamic listener override.
+    let mut store =
+        ConfigStore::from_broker_properties([("ssl.keystore.password", "static-secret")])
+            .expect("valid");
     let (code, msg) = inc(
         &mut store,
         rt::BROKER,
         "1",
-        &[("ssl.keystore.password", op::SET, Some("hunter2"))],
+        &[(KEYSTORE, op::SET, Some("hunter2"))],
     );
     assert_eq!(code, NONE, "{msg:?}");
     let r = describe(
@@ -414,24 +418,120 @@ fn sensitive_values_are_hidden() {
         &describe_req(
             rt::BROKER,
             "1",
-            Some(&["ssl.keystore.password"]),
+            Some(&["ssl.keystore.password", KEYSTORE]),
             true,
             false,
         ),
         4,
     );
-    let e = entry(&r, "ssl.keystore.password");
+    let names: Vec<&str> = r.results[0]
+        .configs
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["ssl.keystore.password", KEYSTORE]);
+    let e = entry(&r, KEYSTORE);
     assert!(e.is_sensitive);
     assert_eq!(e.value, None);
     assert_eq!(e.config_source, DYNAMIC_BROKER);
     assert_eq!(e.config_type, ConfigType::Password.wire());
     assert_eq!(
         synonyms(e),
-        [("ssl.keystore.password".to_owned(), None, DYNAMIC_BROKER)]
+        [
+            (KEYSTORE.to_owned(), None, DYNAMIC_BROKER),
+            ("ssl.keystore.password".to_owned(), None, STATIC)
+        ]
+    );
+    let base = entry(&r, "ssl.keystore.password");
+    assert_eq!(
+        (base.value.as_deref(), base.config_source, base.is_sensitive),
+        (None, STATIC, true)
     );
     let debug = format!("{r:?} {store:?}");
-    assert!(!debug.contains("hunter2"), "the password leaked: {debug}");
-    assert!(debug.contains("ssl.keystore.password"));
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("static-secret"),
+        "a password leaked: {debug}"
+    );
+    assert!(debug.contains(KEYSTORE));
+}
+
+#[test]
+fn listener_overrides_follow_kafkas_rules() {
+    let mut store = ConfigStore::new();
+    // TLS store settings change at run time only per listener.
+    let (code, msg) = inc(
+        &mut store,
+        rt::BROKER,
+        "1",
+        &[("ssl.keystore.password", op::SET, Some("x"))],
+    );
+    assert_eq!(code, INVALID_REQUEST);
+    assert!(
+        msg.as_deref().is_some_and(|m| m.contains("listener.name.")),
+        "{msg:?}"
+    );
+    // Listener overrides are per broker, except the cluster-level listener configs.
+    let (code, _) = inc(
+        &mut store,
+        rt::BROKER,
+        "",
+        &[(
+            "listener.name.ssl.ssl.keystore.location",
+            op::SET,
+            Some("/k"),
+        )],
+    );
+    assert_eq!(code, INVALID_REQUEST);
+    let (code, msg) = inc(
+        &mut store,
+        rt::BROKER,
+        "",
+        &[("listener.name.ext.max.connections", op::SET, Some("10"))],
+    );
+    assert_eq!(code, NONE, "{msg:?}");
+    // Mechanism-scoped SASL settings; a bad value is checked against the base config.
+    let (code, msg) = inc(
+        &mut store,
+        rt::BROKER,
+        "1",
+        &[(
+            "listener.name.sasl_ssl.plain.sasl.jaas.config",
+            op::SET,
+            Some("x required;"),
+        )],
+    );
+    assert_eq!(code, NONE, "{msg:?}");
+    let (code, _) = inc(
+        &mut store,
+        rt::BROKER,
+        "1",
+        &[(
+            "listener.name.ext.ssl.client.auth",
+            op::SET,
+            Some("sometimes"),
+        )],
+    );
+    assert_eq!(code, INVALID_REQUEST);
+    let (code, _) = inc(
+        &mut store,
+        rt::BROKER,
+        "1",
+        &[("listener.name.ext.no.such.config", op::SET, Some("1"))],
+    );
+    assert_eq!(code, INVALID_CONFIG);
+    let r = describe(&store, &describe_req(rt::BROKER, "", None, true, false), 4);
+    let e = entry(&r, "listener.name.ext.max.connections");
+    assert_eq!(
+        (e.value.as_deref(), e.config_source),
+        (Some("10"), DYNAMIC_DEFAULT)
+    );
+    assert_eq!(
+        synonyms(e),
+        [
+            syn("listener.name.ext.max.connections", "10", DYNAMIC_DEFAULT),
+            syn("max.connections", "2147483647", DEFAULT)
+        ]
+    );
 }
 
 #[test]
