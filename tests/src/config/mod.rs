@@ -43,13 +43,16 @@
 //!
 //! # Not modelled
 //!
-//! Quotas are never enforced (only stored, described and looked up with
-//! [`QuotaStore::effective_quota`]). Listener overrides
-//! (`listener.name.<l>.<config>`) are stored, validated and described, but nothing reads
-//! them. Configs are not persisted anywhere and
-//! nothing reacts to a change except through the getters (no log roll, no cleaner). Group
-//! configs (resource type 32, KIP-848) are refused as an unsupported resource type. Broker
-//! configs beyond the table in [`defs`] are unknown and rejected.
+//! - Quotas are never enforced, only stored, described and looked up with
+//!   [`QuotaStore::effective_quota`].
+//! - Nothing reacts to a config change except through the getters: no log roll, no cleaner,
+//!   no listener reload. Listener overrides (`listener.name.<l>.<config>`) are stored,
+//!   validated and described, but nothing reads them.
+//! - Configs are not persisted.
+//! - Group configs (resource type 32, KIP-848) are refused as an unsupported resource type.
+//! - Broker configs beyond the table in [`defs`] are unknown and rejected (Kafka accepts
+//!   unknown names for plugins).
+//! - Alter/create config policies (`alter.config.policy.class.name`) and authorization.
 
 pub mod defs;
 pub mod quotas;
