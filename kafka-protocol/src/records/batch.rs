@@ -167,8 +167,9 @@ impl RecordBatchHeader {
     }
 
     /// Parses the 61-byte header from the front of `data` (no CRC check, no length check
-    /// against the data).
-    fn parse(mut data: &[u8]) -> Result<Self, DecodeError> {
+    /// against the data). Returns the codec id separately: it is validated only after the
+    /// CRC, so that a corrupted attributes field reports a CRC mismatch.
+    fn parse(mut data: &[u8]) -> Result<(Self, u8), DecodeError> {
         if data.len() < RECORD_BATCH_OVERHEAD {
             return Err(DecodeError::new(DecodeErrorKind::Truncated {
                 needed: RECORD_BATCH_OVERHEAD,
@@ -185,9 +186,8 @@ impl RecordBatchHeader {
         let crc = data.get_u32();
         let attributes = data.get_i16();
         let codec = (attributes & COMPRESSION_MASK) as u8;
-        let compression = Compression::from_id(codec)
-            .ok_or_else(|| DecodeError::new(DecodeErrorKind::UnsupportedCompression(codec)))?;
-        Ok(Self {
+        let compression = Compression::from_id(codec).unwrap_or_default();
+        let header = Self {
             base_offset,
             batch_length,
             partition_leader_epoch,
@@ -209,7 +209,8 @@ impl RecordBatchHeader {
             producer_epoch: data.get_i16(),
             base_sequence: data.get_i32(),
             record_count: data.get_i32(),
-        })
+        };
+        Ok((header, codec))
     }
 
     /// Writes the 61 header bytes with the given CRC.
@@ -263,7 +264,7 @@ impl RecordBatch {
     }
 
     fn decode_inner(buf: &mut Bytes, options: &DecodeOptions) -> Result<Self, DecodeError> {
-        let header = RecordBatchHeader::parse(buf)?;
+        let (header, codec) = RecordBatchHeader::parse(buf)?;
         let min = (RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) as i32;
         if header.batch_length < min {
             return Err(if header.batch_length < 0 {
@@ -288,6 +289,9 @@ impl RecordBatch {
                     computed,
                 }));
             }
+        }
+        if Compression::from_id(codec).is_none() {
+            return Err(DecodeError::new(DecodeErrorKind::UnsupportedCompression(codec)));
         }
         if header.record_count < 0 {
             return Err(DecodeError::new(DecodeErrorKind::NegativeLength(i64::from(
