@@ -603,15 +603,42 @@ impl RecordBatchBuilder {
         {
             return Err(EncodeError::Records("record too large for a v2 batch".into()));
         }
+        // Fixed-size fields go through small stack buffers so the output `Vec` sees a few
+        // bulk copies per record instead of a capacity check per byte. The largest prefix is
+        // 5 (length) + 1 + 10 (timestamp delta) + 5 + 5 = 26 bytes.
+        let mut head = [0u8; 32];
+        let head_len = {
+            let mut w: &mut [u8] = &mut head;
+            wire::write_varint(&mut w, body as i32);
+            w.put_u8(0); // attributes
+            wire::write_varlong(&mut w, ts_delta);
+            wire::write_varint(&mut w, offset_delta);
+            wire::write_varint(&mut w, key.map_or(-1, |k| k.len() as i32));
+            32 - w.len()
+        };
+        let mut mid = [0u8; 5];
+        let mid_len = {
+            let mut w: &mut [u8] = &mut mid;
+            wire::write_varint(&mut w, value.map_or(-1, |v| v.len() as i32));
+            5 - w.len()
+        };
+        let mut tail = [0u8; 5];
+        let tail_len = {
+            let mut w: &mut [u8] = &mut tail;
+            wire::write_varint(&mut w, header_count as i32);
+            5 - w.len()
+        };
         let buf = if self.compressor.is_some() { &mut self.scratch } else { &mut self.out };
         buf.reserve(body + 5);
-        wire::write_varint(buf, body as i32);
-        buf.push(0); // attributes
-        wire::write_varlong(buf, ts_delta);
-        wire::write_varint(buf, offset_delta);
-        write_nullable(buf, key);
-        write_nullable(buf, value);
-        wire::write_varint(buf, header_count as i32);
+        buf.extend_from_slice(head.get(..head_len).unwrap_or_default());
+        if let Some(k) = key {
+            buf.extend_from_slice(k);
+        }
+        buf.extend_from_slice(mid.get(..mid_len).unwrap_or_default());
+        if let Some(v) = value {
+            buf.extend_from_slice(v);
+        }
+        buf.extend_from_slice(tail.get(..tail_len).unwrap_or_default());
         write_headers(buf);
         self.count += 1;
         self.last_offset_delta = offset_delta;
