@@ -34,6 +34,8 @@ pub mod records;
 pub mod wire;
 
 #[cfg(test)]
+mod messages_tests;
+#[cfg(test)]
 mod testing;
 
 pub use codec::{
