@@ -22,6 +22,7 @@
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 use std::io::Read;
 
+#[cfg(any(feature = "snappy", feature = "lz4"))]
 use bytes::BufMut;
 
 use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
