@@ -490,7 +490,7 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[H],
     ) -> usize {
-        let delta = self.count;
+        let delta = self.last_offset_delta.saturating_add(1);
         let ts_delta = timestamp.wrapping_sub(self.base_timestamp.unwrap_or(timestamp));
         let body = body_len(ts_delta, delta, key, value, headers_len(headers), headers.len());
         wire::varint_len(body.min(i32::MAX as usize) as i32) + body
