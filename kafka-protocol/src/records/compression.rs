@@ -19,7 +19,7 @@
 //!   format v1 computed it wrongly (KAFKA-3160, KIP-57); the batch or message CRC already
 //!   covers the compressed bytes.
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
+#[cfg(feature = "gzip")]
 use std::io::Read;
 
 #[cfg(any(feature = "snappy", feature = "lz4"))]
@@ -238,7 +238,7 @@ fn corrupt(codec: &'static str, reason: impl std::fmt::Display) -> DecodeError {
 }
 
 /// Reads a decompressing reader to its end, stopping once more than `limit` bytes came out.
-#[cfg(any(feature = "gzip", feature = "zstd"))]
+#[cfg(feature = "gzip")]
 fn read_limited<R: Read>(
     reader: R,
     codec: &'static str,
@@ -514,9 +514,85 @@ mod zstd_codec {
     /// Kafka's `compression.zstd.level` default.
     pub(super) const DEFAULT_LEVEL: i32 = 3;
 
+    use std::cell::RefCell;
+
+    use zstd::stream::raw::{Decoder, Operation};
+
+    thread_local! {
+        /// One decompression context per thread, reused across batches: creating a zstd
+        /// context costs about as much as decompressing a small batch.
+        static DCTX: RefCell<Option<Decoder<'static>>> = const { RefCell::new(None) };
+    }
+
+    /// Output grows by at least this much per step.
+    const STEP: usize = 64 * 1024;
+
     pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-        let reader = zstd::stream::read::Decoder::with_buffer(input).map_err(|e| corrupt("zstd", e))?;
-        read_limited(reader, "zstd", input.len().saturating_mul(4), limit)
+        DCTX.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut slot) => {
+                let dec = match slot.as_mut() {
+                    Some(d) => {
+                        d.reinit().map_err(|e| corrupt("zstd", e))?;
+                        d
+                    }
+                    None => slot.insert(Decoder::new().map_err(|e| corrupt("zstd", e))?),
+                };
+                let result = run(dec, input, limit);
+                if result.is_err() {
+                    // Do not keep a context that saw an error.
+                    *slot = None;
+                }
+                result
+            }
+            // Unreachable (no re-entrancy), but a fresh context is always correct.
+            Err(_) => run(&mut Decoder::new().map_err(|e| corrupt("zstd", e))?, input, limit),
+        })
+    }
+
+    fn run(dec: &mut Decoder<'static>, input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+        if input.is_empty() {
+            return Err(corrupt("zstd", "empty payload"));
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).min(limit));
+        let mut consumed = 0usize;
+        let mut frame_done = false;
+        loop {
+            let start = out.len();
+            // One byte past the limit tells "exactly at the limit" from "over it".
+            let room = limit.saturating_add(1).saturating_sub(start);
+            if room == 0 {
+                return Err(too_large(limit));
+            }
+            let want = out.capacity().saturating_sub(start).max(STEP).min(room);
+            out.resize(start + want, 0);
+            let rest = input.get(consumed..).unwrap_or_default();
+            let dst = out.get_mut(start..).unwrap_or_default();
+            let status = dec.run_on_buffers(rest, dst).map_err(|e| corrupt("zstd", e))?;
+            out.truncate(start + status.bytes_written);
+            consumed += status.bytes_read;
+            if out.len() > limit {
+                return Err(too_large(limit));
+            }
+            if status.remaining == 0 {
+                frame_done = true;
+            } else if status.bytes_read > 0 || status.bytes_written > 0 {
+                frame_done = false;
+            }
+            let progressed = status.bytes_read > 0 || status.bytes_written > 0;
+            if !progressed && consumed < input.len() {
+                return Err(corrupt("zstd", "decoder made no progress"));
+            }
+            if consumed >= input.len() {
+                // All input read: done once the decoder has flushed the end of a frame and
+                // has no buffered output left (the last call filled less than it was given).
+                if frame_done && status.bytes_written < want {
+                    return Ok(out);
+                }
+                if status.bytes_written == 0 && status.bytes_read == 0 {
+                    return Err(corrupt("zstd", "truncated frame"));
+                }
+            }
+        }
     }
 
     pub(super) fn compress(
@@ -642,6 +718,40 @@ mod tests {
         // A raw block declaring a huge length from a tiny input is refused before allocating.
         let bomb = [0xff, 0xff, 0xff, 0xff, 0x0f, 0x00];
         assert!(decompress(Compression::Snappy, &bomb, usize::MAX).is_err());
+    }
+
+    #[cfg(feature = "zstd")]
+    #[test]
+    fn zstd_streaming_edge_cases() {
+        let data = sample(300_000);
+        let mut one = Vec::new();
+        compress(Compression::Zstd, &data, &mut one).unwrap();
+        // Two concatenated frames decode to both contents.
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        let back = decompress(Compression::Zstd, &two, 1 << 20).unwrap();
+        assert_eq!(back.len(), 600_000);
+        assert_eq!(&back[300_000..], &data[..]);
+        // A truncated frame is an error at every cut, and the reused context recovers.
+        for cut in [1, 4, 10, one.len() / 2, one.len() - 1] {
+            let err = decompress(Compression::Zstd, &one[..cut], 1 << 20).unwrap_err();
+            assert!(matches!(err.kind(), DecodeErrorKind::Decompression { .. }), "cut {cut}: {err}");
+            assert_eq!(decompress(Compression::Zstd, &one, 1 << 20).unwrap(), data);
+        }
+        // Trailing garbage after a frame is an error.
+        let mut trailing = one.clone();
+        trailing.extend_from_slice(b"garbage!");
+        assert!(decompress(Compression::Zstd, &trailing, 1 << 20).is_err());
+        // Limits right at and just below the size.
+        assert_eq!(decompress(Compression::Zstd, &one, 300_000).unwrap(), data);
+        assert_eq!(
+            decompress(Compression::Zstd, &one, 299_999).unwrap_err().kind(),
+            &DecodeErrorKind::DecompressedTooLarge { limit: 299_999 }
+        );
+        // An empty-content frame.
+        let mut empty = Vec::new();
+        compress(Compression::Zstd, &[], &mut empty).unwrap();
+        assert!(decompress(Compression::Zstd, &empty, 10).unwrap().is_empty());
     }
 
     #[test]
