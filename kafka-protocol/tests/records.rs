@@ -315,8 +315,10 @@ fn record_sets_concatenate_and_tolerate_a_partial_tail() {
     let entries: Vec<_> = set.by_ref().map(Result::unwrap).collect();
     assert_eq!(entries.len(), enabled_codecs().len() + 1);
     assert_eq!(set.partial_tail(), 0);
-    // Empty and null-ish inputs.
+    // Empty and null inputs.
     assert_eq!(decode_record_set(Bytes::new(), &opts()).unwrap(), Default::default());
+    assert!(RecordSet::from_field(None, opts()).next().is_none());
+    assert_eq!(RecordSet::from_field(Some(&data), opts()).count(), enabled_codecs().len() + 1);
 }
 
 /// Recomputes the CRC of a v2 batch after a test edited it.

@@ -126,6 +126,12 @@ impl RecordSet {
         Self { data, options, partial: 0, done: false }
     }
 
+    /// Iterates a message's `records` field (`Option<Bytes>` in Produce and Fetch); a null
+    /// field is an empty set.
+    pub fn from_field(records: Option<&Bytes>, options: DecodeOptions) -> Self {
+        Self::with_options(records.cloned().unwrap_or_default(), options)
+    }
+
     /// Size of the trailing partial entry that was skipped (0 if none); meaningful once the
     /// iterator has returned `None`.
     pub fn partial_tail(&self) -> usize {
