@@ -755,6 +755,15 @@ mod tests {
     }
 
     #[test]
+    fn disabled_codecs_are_typed_errors() {
+        for codec in Compression::ALL.into_iter().filter(|c| !c.is_enabled()) {
+            let err = decompress(codec, b"anything", 1 << 20).unwrap_err();
+            assert_eq!(err.kind(), &DecodeErrorKind::UnsupportedCompression(codec.id()));
+            assert!(matches!(compress(codec, b"x", &mut Vec::new()), Err(EncodeError::Records(_))));
+        }
+    }
+
+    #[test]
     fn names_and_ids() {
         for c in Compression::ALL {
             assert_eq!(Compression::from_id(c.id()), Some(c));
