@@ -445,19 +445,15 @@ async fn negotiate_versions(
                     .api_keys
                     .iter()
                     .find(|k| k.api_key == ApiKey::ApiVersions.key())
-                    .map(|k| k.max_version)
-                    .unwrap_or(0);
-                let next = theirs.min(ours);
+                    .map(|k| VersionRange::new(k.min_version, k.max_version));
+                // A broker that names no range gets v0, which every broker speaks.
+                let next = theirs.map_or(0, |t| t.max).min(ours);
                 if next >= version || next < 0 {
                     return Err(NetError::UnsupportedVersion {
                         broker: broker.clone(),
                         api: ApiKey::ApiVersions,
                         ours: ApiKey::ApiVersions.versions(),
-                        theirs: response
-                            .api_keys
-                            .iter()
-                            .find(|k| k.api_key == ApiKey::ApiVersions.key())
-                            .map(|k| VersionRange::new(k.min_version, k.max_version)),
+                        theirs,
                     });
                 }
                 tracing::debug!(%broker, from = version, to = next, "ApiVersions fallback");
