@@ -263,6 +263,7 @@ impl TlsConfig {
         Ok(())
     }
 
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     fn uses_builtin_roots(&self) -> bool {
         self.builtin_roots.unwrap_or(self.ca_location.is_none() && self.ca_pem.is_none())
     }
