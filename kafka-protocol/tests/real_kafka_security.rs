@@ -65,7 +65,11 @@ async fn open(bootstrap: &str, tls: Option<&TlsConfig>, server_name: &str) -> Re
 }
 
 async fn api_versions(channel: &mut RequestChannel<Transport>) -> Result<ApiVersionsResponse, SecurityError> {
-    match channel.send(RequestBody::ApiVersions(ApiVersionsRequest::default()), 3).await? {
+    // v3 requires a valid client software name and version (KIP-511), else INVALID_REQUEST.
+    let request = ApiVersionsRequest::default()
+        .with_client_software_name("kafka-sdk-rust".into())
+        .with_client_software_version(env!("CARGO_PKG_VERSION").into());
+    match channel.send(RequestBody::ApiVersions(request), 3).await? {
         ResponseBody::ApiVersions(r) => Ok(r),
         other => panic!("expected ApiVersions, got {:?}", other.api_key()),
     }
