@@ -328,7 +328,7 @@ impl SaslConfig {
                     return Err(ConfigError::Unsupported {
                         key: "sasl.mechanism".into(),
                         reason: "GSSAPI needs the `gssapi` cargo feature (and the system's \
-                                 Cyrus SASL and Kerberos libraries)"
+                                 Kerberos GSS-API library)"
                             .into(),
                     });
                 }
@@ -483,8 +483,12 @@ impl SaslSession {
 }
 
 /// Builds the state machine for the configured mechanism. OAUTHBEARER asks the token
-/// provider here, so this is async.
-pub async fn mechanism_for(cfg: &SaslConfig) -> Result<Box<dyn SaslMechanism>, SecurityError> {
+/// provider here, so this is async. `broker_host` is needed by GSSAPI only (the service
+/// principal is `sasl.kerberos.service.name@broker_host`).
+pub async fn mechanism_for(
+    cfg: &SaslConfig,
+    broker_host: Option<&str>,
+) -> Result<Box<dyn SaslMechanism>, SecurityError> {
     let Some(kind) = cfg.mechanism else {
         return Err(ConfigError::Missing {
             key: "sasl.mechanism".into(),
@@ -527,7 +531,7 @@ pub async fn mechanism_for(cfg: &SaslConfig) -> Result<Box<dyn SaslMechanism>, S
             let token = provider.token().await?;
             Box::new(oauthbearer::OAuthBearerClient::new(token, &cfg.oauthbearer_extensions)?)
         }
-        SaslMechanismKind::Gssapi => gssapi::client(cfg)?,
+        SaslMechanismKind::Gssapi => gssapi::client(cfg, broker_host)?,
     })
 }
 
@@ -540,9 +544,24 @@ pub async fn mechanism_for(cfg: &SaslConfig) -> Result<Box<dyn SaslMechanism>, S
 ///
 /// Not cancel-safe on a raw connection: dropping the future mid-exchange leaves the
 /// connection in an unknown SASL state; close it.
+///
+/// GSSAPI needs the broker's host name: use [`authenticate_broker`] for it.
 pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
     io: &mut IO,
     cfg: &SaslConfig,
+    handshake_version: i16,
+    authenticate_version: i16,
+) -> Result<SaslSession, SecurityError> {
+    authenticate_broker(io, cfg, None, handshake_version, authenticate_version).await
+}
+
+/// [`authenticate`] with the broker's host name, which GSSAPI uses to name the broker's
+/// Kerberos service principal (`sasl.kerberos.service.name@host`). Other mechanisms ignore
+/// it.
+pub async fn authenticate_broker<IO: SaslRoundTrip + ?Sized>(
+    io: &mut IO,
+    cfg: &SaslConfig,
+    broker_host: Option<&str>,
     handshake_version: i16,
     authenticate_version: i16,
 ) -> Result<SaslSession, SecurityError> {
@@ -557,7 +576,7 @@ pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
         key: "sasl.mechanism".into(),
         reason: "a SASL protocol needs a mechanism".into(),
     })?;
-    let mut mechanism = mechanism_for(cfg).await?;
+    let mut mechanism = mechanism_for(cfg, broker_host).await?;
     let name = mechanism.name().to_owned();
 
     let request = SaslHandshakeRequest::default().with_mechanism(name.clone());
@@ -576,7 +595,10 @@ pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
         code => return Err(SecurityError::HandshakeFailed { mechanism: name, error_code: code }),
     }
 
-    let mut message = mechanism.initial_response()?;
+    let (returned, message) =
+        run_mechanism(mechanism, &name, |m| m.initial_response()).await?;
+    mechanism = returned;
+    let mut message = message?;
     let mut session_lifetime_ms = None;
     loop {
         let request = SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message));
@@ -605,23 +627,10 @@ pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
         session_lifetime_ms = (response.session_lifetime_ms > 0)
             .then_some(response.session_lifetime_ms)
             .or(session_lifetime_ms);
-        let step = if mechanism.step_is_expensive() {
-            // Key derivation (PBKDF2) takes milliseconds of CPU: keep it off the executor.
-            let auth_bytes = response.auth_bytes;
-            let (returned, step) = tokio::task::spawn_blocking(move || {
-                let step = mechanism.step(&auth_bytes);
-                (mechanism, step)
-            })
-            .await
-            .map_err(|e| SecurityError::Mechanism {
-                mechanism: name.clone(),
-                detail: format!("key derivation task failed: {e}"),
-            })?;
-            mechanism = returned;
-            step?
-        } else {
-            mechanism.step(&response.auth_bytes)?
-        };
+        let auth_bytes = response.auth_bytes;
+        let (returned, step) = run_mechanism(mechanism, &name, move |m| m.step(&auth_bytes)).await?;
+        mechanism = returned;
+        let step = step?;
         match step {
             SaslStep::Respond(next) => message = next,
             SaslStep::Done => {
@@ -630,6 +639,28 @@ pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
             }
         }
     }
+}
+
+/// Runs one mechanism call, on a blocking thread when the mechanism says it is expensive
+/// (SCRAM key derivation, Kerberos ticket requests), so the executor is never stalled.
+async fn run_mechanism<T: Send + 'static>(
+    mut mechanism: Box<dyn SaslMechanism>,
+    name: &str,
+    call: impl FnOnce(&mut dyn SaslMechanism) -> Result<T, SecurityError> + Send + 'static,
+) -> Result<(Box<dyn SaslMechanism>, Result<T, SecurityError>), SecurityError> {
+    if !mechanism.step_is_expensive() {
+        let result = call(mechanism.as_mut());
+        return Ok((mechanism, result));
+    }
+    tokio::task::spawn_blocking(move || {
+        let result = call(mechanism.as_mut());
+        (mechanism, result)
+    })
+    .await
+    .map_err(|e| SecurityError::Mechanism {
+        mechanism: name.to_owned(),
+        detail: format!("the mechanism's blocking task failed: {e}"),
+    })
 }
 
 fn unexpected(api: &'static str, response: &ResponseBody) -> SecurityError {
