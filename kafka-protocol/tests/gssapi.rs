@@ -153,3 +153,42 @@ async fn gssapi_errors_name_the_problem() {
     let err = authenticate(&mut ch, &cfg, 1, 2).await.unwrap_err();
     assert!(err.to_string().contains("authenticate_broker"), "{err}");
 }
+
+/// Against a real broker whose SASL_PLAINTEXT listener enables GSSAPI with the
+/// `kafka/localhost` keytab (not part of `tests/real-kafka/start.sh`; set
+/// `KAFKA_SASL_GSSAPI_BOOTSTRAP` to such a listener to run it).
+#[tokio::test]
+async fn gssapi_against_a_real_broker() {
+    if !kdc_ready("gssapi_against_a_real_broker") {
+        return;
+    }
+    let Ok(bootstrap) = std::env::var("KAFKA_SASL_GSSAPI_BOOTSTRAP") else {
+        eprintln!("skipping gssapi_against_a_real_broker: KAFKA_SASL_GSSAPI_BOOTSTRAP is not set");
+        return;
+    };
+    use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, MetadataRequest};
+    let tcp = TcpStream::connect(bootstrap.split(',').next().unwrap()).await.unwrap();
+    let mut ch = RequestChannel::new(Transport::from(tcp));
+    let request = ApiVersionsRequest::default()
+        .with_client_software_name("kafka-sdk-rust".into())
+        .with_client_software_version(env!("CARGO_PKG_VERSION").into());
+    let ResponseBody::ApiVersions(versions) = ch.send(RequestBody::ApiVersions(request), 3).await.unwrap() else {
+        panic!("expected ApiVersions")
+    };
+    let max = |key: ApiKey| {
+        versions.api_keys.iter().find(|k| k.api_key == key.key()).unwrap().max_version.min(key.max_stable_version())
+    };
+    let cfg = SaslConfig::default().with_mechanism(SaslMechanismKind::Gssapi);
+    let session = authenticate_broker(&mut ch, &cfg, Some("localhost"), max(ApiKey::SaslHandshake), max(ApiKey::SaslAuthenticate))
+        .await
+        .unwrap();
+    eprintln!("GSSAPI session lifetime from the broker: {:?} ms", session.session_lifetime_ms);
+    let ResponseBody::Metadata(md) = ch
+        .send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), max(ApiKey::Metadata))
+        .await
+        .unwrap()
+    else {
+        panic!("expected Metadata")
+    };
+    assert!(!md.brokers.is_empty());
+}

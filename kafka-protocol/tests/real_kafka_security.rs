@@ -163,6 +163,17 @@ async fn sasl_round(
     let response = ch.send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), v).await?;
     let ResponseBody::Metadata(md) = response else { panic!("expected Metadata") };
     assert!(!md.brokers.is_empty());
+
+    // KIP-368 re-authentication on the same connection, then the connection still works.
+    let again = authenticate(&mut ch, &cfg, handshake, auth).await?;
+    assert_eq!(again.mechanism, mechanism);
+    if let Some(lifetime) = again.session_lifetime_ms {
+        let after = again.reauthenticate_after(0.5).expect("a lifetime gives a re-auth delay");
+        assert!(after.as_millis() < u128::try_from(lifetime).unwrap());
+        eprintln!("{mechanism}: session lifetime {lifetime} ms, re-authenticate after {after:?}");
+    }
+    let response = ch.send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), v).await?;
+    assert!(matches!(response, ResponseBody::Metadata(_)));
     Ok(session.session_lifetime_ms)
 }
 
