@@ -235,14 +235,19 @@ async fn real_sasl_ssl_plain_and_scram() {
 
 #[tokio::test]
 async fn real_sasl_unsupported_mechanism_lists_the_brokers() {
-    let Some([bootstrap]) = vars("real_sasl_unsupported_mechanism_lists_the_brokers", ["KAFKA_SASL_PLAINTEXT_BOOTSTRAP"])
-    else {
+    // The SASL_SSL listener enables PLAIN and SCRAM only; ask for OAUTHBEARER.
+    let Some([bootstrap, ca_file]) = vars(
+        "real_sasl_unsupported_mechanism_lists_the_brokers",
+        ["KAFKA_SASL_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE"],
+    ) else {
         return;
     };
+    let mut tls = TlsConfig::default();
+    tls.set_property("ssl.ca.location", &ca_file).unwrap();
     let provider = std::sync::Arc::new(kafka_protocol::net::sasl::oauthbearer::StaticTokenProvider(
         kafka_protocol::net::sasl::oauthbearer::OAuthBearerToken::new("a.b.c", i64::MAX, "nobody"),
     ));
-    let transport = open(&bootstrap, None, host_of(&bootstrap)).await.unwrap();
+    let transport = open(&bootstrap, Some(&tls), host_of(&bootstrap)).await.unwrap();
     let mut ch = channel(transport);
     let versions = api_versions(&mut ch).await.unwrap();
     let cfg = SaslConfig::default()
@@ -261,5 +266,65 @@ async fn real_sasl_unsupported_mechanism_lists_the_brokers() {
             assert!(enabled.iter().any(|m| m == "SCRAM-SHA-512"), "{enabled:?}")
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// OAUTHBEARER with an unsecured JWT against a broker whose listener enables OAUTHBEARER
+/// with Kafka's default (unsecured) validator. `tests/real-kafka/start.sh` does not enable
+/// it; point `KAFKA_SASL_OAUTHBEARER_BOOTSTRAP` at such a SASL_PLAINTEXT listener to run.
+#[tokio::test]
+async fn real_sasl_oauthbearer_unsecured_jwt() {
+    let Some([bootstrap]) = vars("real_sasl_oauthbearer_unsecured_jwt", ["KAFKA_SASL_OAUTHBEARER_BOOTSTRAP"]) else {
+        return;
+    };
+    use kafka_protocol::net::sasl::oauthbearer::{OAuthBearerToken, StaticTokenProvider, UnsecuredJwtProvider};
+    use kafka_protocol::net::security::{SecurityConfig, SecurityProtocol};
+
+    let mut config = SecurityConfig::new(SecurityProtocol::SaslPlaintext);
+    for (k, v) in [
+        ("sasl.mechanism", "OAUTHBEARER"),
+        ("enable.sasl.oauthbearer.unsecure.jwt", "true"),
+        ("sasl.oauthbearer.config", "principal=admin lifeSeconds=600 extension_traceId=abc"),
+    ] {
+        assert!(config.set_property(k, v).unwrap(), "{k}");
+    }
+    config.validate().unwrap();
+
+    let login = |cfg: SaslConfig| {
+        let bootstrap = bootstrap.clone();
+        async move {
+            let transport = open(&bootstrap, None, host_of(&bootstrap)).await?;
+            let mut ch = channel(transport);
+            let versions = api_versions(&mut ch).await?;
+            authenticate(
+                &mut ch,
+                &cfg,
+                negotiate(&versions, ApiKey::SaslHandshake),
+                negotiate(&versions, ApiKey::SaslAuthenticate),
+            )
+            .await
+        }
+    };
+    let session = login(config.sasl().clone()).await.unwrap();
+    eprintln!("OAUTHBEARER session lifetime: {:?} ms", session.session_lifetime_ms);
+
+    // A token that expired an hour ago: the broker answers with its JSON status first.
+    let expired_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 3_600_000;
+    let expired: OAuthBearerToken = UnsecuredJwtProvider::from_config("principal=admin lifeSeconds=60")
+        .unwrap()
+        .token_at(expired_at);
+    let cfg = SaslConfig::default()
+        .with_mechanism(SaslMechanismKind::OAuthBearer)
+        .with_oauthbearer_token_provider(std::sync::Arc::new(StaticTokenProvider(expired)));
+    match login(cfg).await {
+        Err(SecurityError::AuthenticationFailed { broker_message, .. }) => {
+            eprintln!("expired token refused as expected: {broker_message}");
+            assert!(broker_message.contains("invalid_token"), "{broker_message}");
+        }
+        other => panic!("expected AuthenticationFailed, got {other:?}"),
     }
 }

@@ -110,7 +110,9 @@ impl FromStr for SaslMechanismKind {
 /// | `sasl.password` | [`with_password`](Self::with_password) | none |
 /// | `sasl.jaas.config` | — | `username="..."` and `password="..."` are taken from a Java `PlainLoginModule` / `ScramLoginModule` line |
 /// | `sasl.oauthbearer.extensions` | [`with_oauthbearer_extension`](Self::with_oauthbearer_extension) | none (`key=value,key=value`) |
-/// | — | [`with_oauthbearer_token_provider`](Self::with_oauthbearer_token_provider) | none: required for OAUTHBEARER |
+/// | — | [`with_oauthbearer_token_provider`](Self::with_oauthbearer_token_provider) | none: required for OAUTHBEARER unless the unsecured JWT is enabled |
+/// | `enable.sasl.oauthbearer.unsecure.jwt` | — | `false`; `true` makes an unsigned JWT from `sasl.oauthbearer.config` (test clusters only) |
+/// | `sasl.oauthbearer.config` | — | none (`principal=... scope=... lifeSeconds=...`, see [`UnsecuredJwtProvider`](oauthbearer::UnsecuredJwtProvider)) |
 /// | `sasl.kerberos.service.name` | [`with_kerberos_service_name`](Self::with_kerberos_service_name) | `kafka` |
 /// | `sasl.kerberos.principal` | [`with_kerberos_principal`](Self::with_kerberos_principal) | none (the default credential of the Kerberos ticket cache) |
 #[derive(Clone)]
@@ -120,6 +122,8 @@ pub struct SaslConfig {
     password: Option<Secret>,
     oauthbearer_extensions: BTreeMap<String, String>,
     oauthbearer_token_provider: Option<Arc<dyn OAuthBearerTokenProvider>>,
+    oauthbearer_unsecure_jwt: bool,
+    oauthbearer_config: Option<oauthbearer::UnsecuredJwtProvider>,
     kerberos_service_name: String,
     kerberos_principal: Option<String>,
 }
@@ -132,6 +136,8 @@ impl Default for SaslConfig {
             password: None,
             oauthbearer_extensions: BTreeMap::new(),
             oauthbearer_token_provider: None,
+            oauthbearer_unsecure_jwt: false,
+            oauthbearer_config: None,
             kerberos_service_name: "kafka".to_owned(),
             kerberos_principal: None,
         }
@@ -146,6 +152,8 @@ impl fmt::Debug for SaslConfig {
             .field("password", &self.password)
             .field("oauthbearer_extensions", &self.oauthbearer_extensions.keys().collect::<Vec<_>>())
             .field("oauthbearer_token_provider", &self.oauthbearer_token_provider.as_ref().map(|_| "<provider>"))
+            .field("oauthbearer_unsecure_jwt", &self.oauthbearer_unsecure_jwt)
+            .field("oauthbearer_config", &self.oauthbearer_config)
             .field("kerberos_service_name", &self.kerberos_service_name)
             .field("kerberos_principal", &self.kerberos_principal)
             .finish()
@@ -244,7 +252,8 @@ impl SaslConfig {
 
     /// Applies one `sasl.*` property; `Ok(false)` when the key is not a SASL key. Keys:
     /// `sasl.mechanism` / `sasl.mechanisms`, `sasl.username`, `sasl.password`,
-    /// `sasl.jaas.config`, `sasl.oauthbearer.extensions`, `sasl.kerberos.service.name`,
+    /// `sasl.jaas.config`, `sasl.oauthbearer.extensions`, `enable.sasl.oauthbearer.unsecure.jwt`,
+    /// `sasl.oauthbearer.config`, `sasl.kerberos.service.name`,
     /// `sasl.kerberos.principal`.
     pub fn set_property(&mut self, key: &str, value: &str) -> Result<bool, ConfigError> {
         match key {
@@ -272,6 +281,12 @@ impl SaslConfig {
                     extensions.insert(k.to_owned(), v.to_owned());
                 }
                 self.oauthbearer_extensions = extensions;
+            }
+            "enable.sasl.oauthbearer.unsecure.jwt" => {
+                self.oauthbearer_unsecure_jwt = crate::net::security::parse_bool(key, value)?
+            }
+            "sasl.oauthbearer.config" => {
+                self.oauthbearer_config = Some(oauthbearer::UnsecuredJwtProvider::from_config(value)?)
             }
             "sasl.kerberos.service.name" => {
                 if value.trim().is_empty() {
@@ -314,7 +329,13 @@ impl SaslConfig {
                 }
             }
             SaslMechanismKind::OAuthBearer => {
-                if self.oauthbearer_token_provider.is_none() {
+                if self.oauthbearer_token_provider.is_none() && self.unsecured_jwt_provider().is_none() {
+                    if self.oauthbearer_unsecure_jwt {
+                        return Err(ConfigError::Missing {
+                            key: "sasl.oauthbearer.config".into(),
+                            reason: "enable.sasl.oauthbearer.unsecure.jwt=true needs principal=<name>".into(),
+                        });
+                    }
                     return Err(ConfigError::Missing {
                         key: "sasl.oauthbearer.token.provider".into(),
                         reason: "sasl.mechanism=OAUTHBEARER needs a token provider \
@@ -335,6 +356,16 @@ impl SaslConfig {
             }
         }
         Ok(())
+    }
+
+    /// The unsecured-JWT provider, when `enable.sasl.oauthbearer.unsecure.jwt=true` and
+    /// `sasl.oauthbearer.config` names a principal.
+    fn unsecured_jwt_provider(&self) -> Option<Arc<dyn OAuthBearerTokenProvider>> {
+        if !self.oauthbearer_unsecure_jwt {
+            return None;
+        }
+        let provider = self.oauthbearer_config.clone()?;
+        Some(Arc::new(provider))
     }
 
     /// Takes `username="..."` and `password="..."` from a Java JAAS line such as
@@ -522,12 +553,14 @@ pub async fn mechanism_for(
             Box::new(scram::ScramClient::new(hash, username, password)?)
         }
         SaslMechanismKind::OAuthBearer => {
-            let provider = cfg.oauthbearer_token_provider.as_ref().ok_or_else(|| {
-                ConfigError::Missing {
+            let provider = cfg
+                .oauthbearer_token_provider
+                .clone()
+                .or_else(|| cfg.unsecured_jwt_provider())
+                .ok_or_else(|| ConfigError::Missing {
                     key: "sasl.oauthbearer.token.provider".into(),
                     reason: "sasl.mechanism=OAUTHBEARER needs a token provider".into(),
-                }
-            })?;
+                })?;
             let token = provider.token().await?;
             Box::new(oauthbearer::OAuthBearerClient::new(token, &cfg.oauthbearer_extensions)?)
         }

@@ -78,6 +78,135 @@ impl OAuthBearerTokenProvider for StaticTokenProvider {
     }
 }
 
+/// An unsecured JWT (`{"alg":"none"}`, empty signature) made up by the client, as
+/// librdkafka's `enable.sasl.oauthbearer.unsecure.jwt=true` does: accepted only by brokers
+/// that use Kafka's default unsecured validator, i.e. development and test clusters.
+///
+/// Configured with `sasl.oauthbearer.config`, space-separated `key=value` pairs:
+/// `principal=<name>` (required), `scope=<a,b>`, `lifeSeconds=<n>` (default 3600),
+/// `principalClaimName=<claim>` (default `sub`), `scopeClaimName=<claim>` (default `scope`),
+/// `extension_<key>=<value>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsecuredJwtProvider {
+    principal: String,
+    principal_claim: String,
+    scope_claim: String,
+    scope: Vec<String>,
+    life_seconds: u64,
+    extensions: BTreeMap<String, String>,
+}
+
+impl UnsecuredJwtProvider {
+    /// A provider for `principal`, valid for an hour, without scope.
+    pub fn new(principal: impl Into<String>) -> Self {
+        Self {
+            principal: principal.into(),
+            principal_claim: "sub".into(),
+            scope_claim: "scope".into(),
+            scope: Vec::new(),
+            life_seconds: 3600,
+            extensions: BTreeMap::new(),
+        }
+    }
+
+    /// Parses `sasl.oauthbearer.config`.
+    pub fn from_config(config: &str) -> Result<Self, ConfigError> {
+        const KEY: &str = "sasl.oauthbearer.config";
+        let expected = "space-separated principal=..., scope=..., lifeSeconds=..., \
+                        principalClaimName=..., scopeClaimName=..., extension_<key>=...";
+        let mut provider = Self::new("");
+        for pair in config.split_whitespace() {
+            let Some((k, v)) = pair.split_once('=') else {
+                return Err(ConfigError::invalid(KEY, config, expected));
+            };
+            match k {
+                "principal" => provider.principal = v.to_owned(),
+                "principalClaimName" => provider.principal_claim = v.to_owned(),
+                "scopeClaimName" => provider.scope_claim = v.to_owned(),
+                "scope" => {
+                    provider.scope = v.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+                }
+                "lifeSeconds" => {
+                    provider.life_seconds = v
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| ConfigError::invalid(KEY, config, "lifeSeconds=<positive integer>"))?
+                }
+                _ => match k.strip_prefix("extension_") {
+                    Some(name) => {
+                        check_extension(name, v).map_err(|_| ConfigError::invalid(KEY, config, EXTENSION_RULE))?;
+                        provider.extensions.insert(name.to_owned(), v.to_owned());
+                    }
+                    None => return Err(ConfigError::invalid(KEY, config, expected)),
+                },
+            }
+        }
+        if provider.principal.is_empty() {
+            return Err(ConfigError::Missing {
+                key: KEY.into(),
+                reason: "an unsecured JWT needs principal=<name>".into(),
+            });
+        }
+        Ok(provider)
+    }
+
+    /// The token for `now_ms` (milliseconds since the Unix epoch).
+    pub fn token_at(&self, now_ms: i64) -> OAuthBearerToken {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        let iat = now_ms / 1000;
+        let exp = iat.saturating_add(i64::try_from(self.life_seconds).unwrap_or(i64::MAX));
+        let mut claims = format!(
+            "{{\"iat\":{iat},\"exp\":{exp},{}:{}",
+            json_string(&self.principal_claim),
+            json_string(&self.principal)
+        );
+        if !self.scope.is_empty() {
+            let scope: Vec<String> = self.scope.iter().map(|s| json_string(s)).collect();
+            claims.push_str(&format!(",{}:[{}]", json_string(&self.scope_claim), scope.join(",")));
+        }
+        claims.push('}');
+        let value = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+            URL_SAFE_NO_PAD.encode(claims.as_bytes())
+        );
+        OAuthBearerToken {
+            value: Secret::new(value),
+            lifetime_ms: exp.saturating_mul(1000),
+            principal: self.principal.clone(),
+            extensions: self.extensions.clone(),
+        }
+    }
+}
+
+impl OAuthBearerTokenProvider for UnsecuredJwtProvider {
+    fn token(&self) -> BoxFuture<'_, Result<OAuthBearerToken, SecurityError>> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let token = self.token_at(now_ms);
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Checks one extension against RFC 7628 section 3.1 (and Kafka's reserved `auth` key).
 pub(crate) fn check_extension(key: &str, value: &str) -> Result<(), ConfigError> {
     let key_ok = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphabetic()) && key != "auth";
@@ -246,6 +375,31 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn unsecured_jwt_has_alg_none_and_the_claims() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        let p = UnsecuredJwtProvider::from_config("principal=ad\"min scope=read,write lifeSeconds=60 extension_traceId=x")
+            .unwrap();
+        let t = p.token_at(1_700_000_000_123);
+        let parts: Vec<&str> = t.value.expose().split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[2], "");
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"none"}"#);
+        let claims = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(
+            claims,
+            r#"{"iat":1700000000,"exp":1700000060,"sub":"ad\"min","scope":["read","write"]}"#
+        );
+        assert_eq!(t.lifetime_ms, 1_700_000_060_000);
+        assert_eq!(t.extensions.get("traceId").map(String::as_str), Some("x"));
+        // The token is usable in a client message.
+        OAuthBearerClient::new(t, &BTreeMap::new()).unwrap();
+        assert!(UnsecuredJwtProvider::from_config("scope=x").is_err());
+        assert!(UnsecuredJwtProvider::from_config("principal=a lifeSeconds=0").is_err());
+        assert!(UnsecuredJwtProvider::from_config("principal=a bogus=1").is_err());
     }
 
     #[test]
