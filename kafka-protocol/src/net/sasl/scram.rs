@@ -397,4 +397,41 @@ mod tests {
         assert_eq!(a.client_nonce.len(), 32);
         assert!(!a.client_nonce.contains(','));
     }
+
+    proptest::proptest! {
+        // Fixed seed: deterministic; few cases because each valid message costs a PBKDF2.
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5c7a_3d11),
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Whatever the server sends, the client answers with a result, never a panic, and
+        /// never completes without a valid server signature.
+        #[test]
+        fn arbitrary_server_messages_never_panic(
+            first in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            second in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let mut c = rfc_client();
+            c.initial_response().unwrap();
+            let _ = c.step(&first);
+            proptest::prop_assert!(c.step(&second).is_err() || first == SERVER_FIRST.as_bytes());
+        }
+
+        /// Server-first messages that look almost right exercise the attribute parser.
+        #[test]
+        fn structured_server_first_never_panics(
+            nonce_suffix in "[!-+--~]{0,20}",
+            salt in "[A-Za-z0-9+/=]{0,30}",
+            iterations in "-?[0-9]{0,4}",
+            extra in "[a-z]=[ -~]{0,10}",
+        ) {
+            let mut c = rfc_client();
+            c.initial_response().unwrap();
+            let msg = format!("r={CLIENT_NONCE}{nonce_suffix},s={salt},i={iterations},{extra}");
+            let _ = c.step(msg.as_bytes());
+        }
+    }
 }
