@@ -3,4 +3,8 @@
 //! The broker itself is built in its own issue; this crate exists now so the workspace layout
 //! is fixed and so shared test helpers have a home.
 
+pub mod group;
+
 pub use kafka_protocol as protocol;
+
+pub mod txn;
