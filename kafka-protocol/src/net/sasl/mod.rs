@@ -495,7 +495,11 @@ pub struct SaslSession {
     pub mechanism: SaslMechanismKind,
     /// How long the broker lets the session live before it must re-authenticate (KIP-368),
     /// from the last `SaslAuthenticate` response (v1+). `None` when the broker sets no limit
-    /// (0) or answered with v0.
+    /// (`connections.max.reauth.ms=0`, the default) or answered with v0.
+    ///
+    /// Re-authenticate (call [`authenticate`] again on the same connection, with no other
+    /// request in flight) only when this is `Some`: a broker without a lifetime answers a
+    /// second `SaslHandshake` with ILLEGAL_SASL_STATE (checked against Kafka 4.3).
     pub session_lifetime_ms: Option<i64>,
 }
 
