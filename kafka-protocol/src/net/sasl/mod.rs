@@ -497,8 +497,8 @@ pub struct SaslSession {
     /// from the last `SaslAuthenticate` response (v1+). `None` when the broker sets no limit
     /// (`connections.max.reauth.ms=0`, the default) or answered with v0.
     ///
-    /// Re-authenticate (call [`authenticate`] again on the same connection, with no other
-    /// request in flight) only when this is `Some`: a broker without a lifetime answers a
+    /// Re-authenticate (call [`authenticate`] again on the same connection; safest with no
+    /// other request in flight) only when this is `Some`: a broker without a lifetime answers a
     /// second `SaslHandshake` with ILLEGAL_SASL_STATE (checked against Kafka 4.3).
     pub session_lifetime_ms: Option<i64>,
 }
