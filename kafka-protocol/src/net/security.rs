@@ -413,7 +413,7 @@ pub enum SecurityError {
         enabled: Vec<String>,
     },
     /// The SaslHandshake failed for a reason other than the mechanism.
-    #[error("SaslHandshake for {mechanism} failed with error code {error_code}")]
+    #[error("SaslHandshake for {mechanism} failed: {}", crate::ErrorCode::from_i16(*.error_code))]
     HandshakeFailed {
         /// The mechanism asked for.
         mechanism: String,

@@ -648,7 +648,7 @@ pub async fn authenticate_broker<IO: SaslRoundTrip + ?Sized>(
             let broker_message = response
                 .error_message
                 .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| describe_error_code(response.error_code).to_owned());
+                .unwrap_or_else(|| describe_error_code(response.error_code));
             let broker_message = match mechanism.failure_detail() {
                 Some(detail) if !broker_message.contains(&detail) => {
                     format!("{broker_message} (server status: {detail})")
@@ -707,13 +707,8 @@ fn unexpected(api: &'static str, response: &ResponseBody) -> SecurityError {
     }
 }
 
-fn describe_error_code(code: i16) -> &'static str {
-    match code {
-        SASL_AUTHENTICATION_FAILED => "SASL_AUTHENTICATION_FAILED (no message from the broker)",
-        ILLEGAL_SASL_STATE => "ILLEGAL_SASL_STATE: the request is not valid in the current SASL state",
-        UNSUPPORTED_SASL_MECHANISM => "UNSUPPORTED_SASL_MECHANISM",
-        _ => "the broker sent no message",
-    }
+fn describe_error_code(code: i16) -> String {
+    format!("{} (the broker sent no message)", crate::ErrorCode::from_i16(code))
 }
 
 #[cfg(test)]
@@ -812,6 +807,29 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn rejection_without_a_message_names_the_error_code() {
+        let mut io = Scripted {
+            responses: VecDeque::from([
+                ResponseBody::SaslHandshake(SaslHandshakeResponse::default()),
+                ResponseBody::SaslAuthenticate(
+                    SaslAuthenticateResponse::default().with_error_code(ILLEGAL_SASL_STATE),
+                ),
+            ]),
+            requests: vec![],
+        };
+        let err = run(authenticate(&mut io, &plain_config(), 1, 1)).unwrap_err();
+        assert!(err.to_string().contains("ILLEGAL_SASL_STATE (34)"), "{err}");
+        let mut io = Scripted {
+            responses: VecDeque::from([ResponseBody::SaslHandshake(
+                SaslHandshakeResponse::default().with_error_code(ILLEGAL_SASL_STATE),
+            )]),
+            requests: vec![],
+        };
+        let err = run(authenticate(&mut io, &plain_config(), 1, 1)).unwrap_err();
+        assert!(err.to_string().contains("ILLEGAL_SASL_STATE"), "{err}");
     }
 
     #[test]
