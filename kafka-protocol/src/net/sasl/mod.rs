@@ -108,7 +108,8 @@ impl FromStr for SaslMechanismKind {
 /// | `sasl.mechanism` (also `sasl.mechanisms`) | [`with_mechanism`](Self::with_mechanism) | none: required with a SASL protocol (Kafka defaults to GSSAPI, which this client does not assume) |
 /// | `sasl.username` | [`with_username`](Self::with_username) | none |
 /// | `sasl.password` | [`with_password`](Self::with_password) | none |
-/// | `sasl.jaas.config` | — | `username="..."` and `password="..."` are taken from a Java `PlainLoginModule` / `ScramLoginModule` line |
+/// | `sasl.jaas.config` | — | `username="..."`, `password="..."` (and SCRAM's `tokenauth="true"`) are taken from a Java `PlainLoginModule` / `ScramLoginModule` line |
+/// | — | [`with_scram_token_auth`](Self::with_scram_token_auth) | `false`; `true` authenticates with a delegation token (KIP-48) |
 /// | `sasl.oauthbearer.extensions` | [`with_oauthbearer_extension`](Self::with_oauthbearer_extension) | none (`key=value,key=value`) |
 /// | — | [`with_oauthbearer_token_provider`](Self::with_oauthbearer_token_provider) | none: required for OAUTHBEARER unless the unsecured JWT is enabled |
 /// | `enable.sasl.oauthbearer.unsecure.jwt` | — | `false`; `true` makes an unsigned JWT from `sasl.oauthbearer.config` (test clusters only) |
@@ -126,6 +127,7 @@ pub struct SaslConfig {
     oauthbearer_config: Option<oauthbearer::UnsecuredJwtProvider>,
     kerberos_service_name: String,
     kerberos_principal: Option<String>,
+    scram_token_auth: bool,
 }
 
 impl Default for SaslConfig {
@@ -140,6 +142,7 @@ impl Default for SaslConfig {
             oauthbearer_config: None,
             kerberos_service_name: "kafka".to_owned(),
             kerberos_principal: None,
+            scram_token_auth: false,
         }
     }
 }
@@ -156,6 +159,7 @@ impl fmt::Debug for SaslConfig {
             .field("oauthbearer_config", &self.oauthbearer_config)
             .field("kerberos_service_name", &self.kerberos_service_name)
             .field("kerberos_principal", &self.kerberos_principal)
+            .field("scram_token_auth", &self.scram_token_auth)
             .finish()
     }
 }
@@ -212,6 +216,13 @@ impl SaslConfig {
     /// use. Default: the ticket cache's default principal.
     pub fn with_kerberos_principal(mut self, principal: impl Into<String>) -> Self {
         self.kerberos_principal = Some(principal.into());
+        self
+    }
+
+    /// SCRAM with a delegation token (KIP-48): `sasl.username` is the token id,
+    /// `sasl.password` the token's HMAC. Default: off.
+    pub fn with_scram_token_auth(mut self, token_auth: bool) -> Self {
+        self.scram_token_auth = token_auth;
         self
     }
 
@@ -391,6 +402,8 @@ impl SaslConfig {
             (Some(u), Some(p)) => {
                 self.username = Some(u);
                 self.password = Some(Secret::new(p));
+                self.scram_token_auth = module == known[1]
+                    && jaas_option(value, "tokenauth").is_some_and(|t| t.eq_ignore_ascii_case("true"));
                 Ok(())
             }
             _ => Err(ConfigError::Missing {
@@ -554,7 +567,7 @@ pub async fn mechanism_for(
             } else {
                 scram::ScramHash::Sha512
             };
-            Box::new(scram::ScramClient::new(hash, username, password)?)
+            Box::new(scram::ScramClient::new(hash, username, password)?.with_token_auth(cfg.scram_token_auth))
         }
         SaslMechanismKind::OAuthBearer => {
             let provider = cfg
@@ -850,6 +863,13 @@ mod tests {
         .unwrap();
         assert_eq!(c.username(), Some("bob"));
         assert_eq!(c.password().map(Secret::expose), Some("b0b"));
+        assert!(!c.scram_token_auth);
+        c.set_property(
+            "sasl.jaas.config",
+            r#"org.apache.kafka.common.security.scram.ScramLoginModule required username="tok" password="hmac" tokenauth="true";"#,
+        )
+        .unwrap();
+        assert!(c.scram_token_auth);
         let err = c.set_property("sasl.jaas.config", "com.example.Other required;").unwrap_err();
         assert_eq!(err.key(), "sasl.jaas.config");
     }
