@@ -340,3 +340,77 @@ async fn real_sasl_oauthbearer_unsecured_jwt() {
         other => panic!("expected AuthenticationFailed, got {other:?}"),
     }
 }
+
+/// SCRAM with a delegation token (KIP-48): create a token as the SCRAM user, then log in with
+/// it. Needs a broker with `delegation.token.secret.key` set, which `tests/real-kafka/start.sh`
+/// does not configure; point `KAFKA_DELEGATION_TOKEN_BOOTSTRAP` at such a SASL_PLAINTEXT
+/// listener to run.
+#[tokio::test]
+async fn real_scram_delegation_token() {
+    let Ok(bootstrap) = std::env::var("KAFKA_DELEGATION_TOKEN_BOOTSTRAP") else {
+        eprintln!(
+            "skipping real_scram_delegation_token: KAFKA_DELEGATION_TOKEN_BOOTSTRAP is not set \
+             (tests/real-kafka/start.sh does not enable delegation tokens)"
+        );
+        return;
+    };
+    let Some([user, password]) =
+        vars("real_scram_delegation_token", ["KAFKA_SASL_SCRAM_USERNAME", "KAFKA_SASL_SCRAM_PASSWORD"])
+    else {
+        return;
+    };
+    use base64::Engine as _;
+    use kafka_protocol::messages::CreateDelegationTokenRequest;
+
+    let connect = || async {
+        let transport = open(&bootstrap, None, host_of(&bootstrap)).await.unwrap();
+        let mut ch = channel(transport);
+        let versions = api_versions(&mut ch).await.unwrap();
+        (ch, versions)
+    };
+    let (mut ch, versions) = connect().await;
+    let (hs, auth) = (negotiate(&versions, ApiKey::SaslHandshake), negotiate(&versions, ApiKey::SaslAuthenticate));
+    let cfg = SaslConfig::default()
+        .with_mechanism(SaslMechanismKind::ScramSha256)
+        .with_username(user.as_str())
+        .with_password(password.as_str());
+    authenticate(&mut ch, &cfg, hs, auth).await.unwrap();
+    let request = CreateDelegationTokenRequest::default().with_max_lifetime_ms(-1);
+    let v = negotiate(&versions, ApiKey::CreateDelegationToken);
+    let ResponseBody::CreateDelegationToken(token) =
+        ch.send(RequestBody::CreateDelegationToken(request), v).await.unwrap()
+    else {
+        panic!("expected CreateDelegationToken")
+    };
+    assert_eq!(token.error_code, 0, "CreateDelegationToken failed");
+    let hmac = base64::engine::general_purpose::STANDARD.encode(&token.hmac);
+
+    for mechanism in [SaslMechanismKind::ScramSha256, SaslMechanismKind::ScramSha512] {
+        let token_cfg = SaslConfig::default()
+            .with_mechanism(mechanism)
+            .with_username(token.token_id.as_str())
+            .with_password(hmac.as_str());
+        // The broker learns of the new token through its metadata log, asynchronously: poll
+        // (bounded) until it accepts it.
+        let mut attempt = 0;
+        loop {
+            let (mut ch, _) = connect().await;
+            match authenticate(&mut ch, &token_cfg.clone().with_scram_token_auth(true), hs, auth).await {
+                Ok(_) => break,
+                Err(e) if attempt < 50 => {
+                    attempt += 1;
+                    if attempt == 1 {
+                        eprintln!("{mechanism} with the token not accepted yet ({e}); retrying");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{mechanism} with the delegation token: {e}"),
+            }
+        }
+        eprintln!("{mechanism} with the delegation token accepted after {attempt} retries");
+        // Without the extension the token id is looked up as a user name: refused.
+        let (mut ch, _) = connect().await;
+        let err = authenticate(&mut ch, &token_cfg, hs, auth).await.unwrap_err();
+        assert!(matches!(err, SecurityError::AuthenticationFailed { .. }), "{err:?}");
+    }
+}
