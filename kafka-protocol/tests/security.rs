@@ -67,7 +67,7 @@ fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
     CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().unwrap()
 }
 
-fn key(pem: &str) -> PrivateKeyDer<'static> {
+fn key_der(pem: &str) -> PrivateKeyDer<'static> {
     PrivateKeyDer::from_pem_slice(pem.as_bytes()).unwrap()
 }
 
@@ -91,7 +91,7 @@ fn server_config(cert_pem: &str, key_pem: &str, client_ca: Option<&Ca>) -> Arc<r
         }
         None => builder.with_no_client_auth(),
     };
-    Arc::new(builder.with_single_cert(chain(cert_pem), key(key_pem)).unwrap())
+    Arc::new(builder.with_single_cert(chain(cert_pem), key_der(key_pem)).unwrap())
 }
 
 /// A TLS server on 127.0.0.1 that echoes the first 4 bytes of each connection, or (with
@@ -528,4 +528,23 @@ async fn sasl_ssl_end_to_end_through_secure() {
     let session = authenticate(&mut channel, config.sasl(), 1, 2).await.unwrap();
     assert_eq!(session.mechanism, SaslMechanismKind::ScramSha512);
     assert_eq!(session.session_lifetime_ms, Some(3_600_000));
+}
+
+#[tokio::test]
+async fn tls_versions_follow_ssl_enabled_protocols() {
+    let ca = Ca::new("test ca");
+    let (cert, key) = ca.issue(&["broker.test"]);
+    let tls12_only = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain(&cert), key_der(&key))
+            .unwrap(),
+    );
+    let addr = tls_server(tls12_only, None).await;
+    let mut both = TlsConfig::default().with_ca_pem(ca.pem());
+    tls_echo(addr, "broker.test", &both).await.unwrap();
+    both.set_property("ssl.enabled.protocols", "TLSv1.3").unwrap();
+    assert!(tls_echo(addr, "broker.test", &both).await.is_err());
 }

@@ -29,6 +29,22 @@ use crate::net::security::SecurityError;
 #[cfg(feature = "tls")]
 use crate::net::transport::Transport;
 
+/// The TLS versions a client may negotiate (`ssl.enabled.protocols`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsVersions {
+    /// TLS 1.2 allowed.
+    pub tls12: bool,
+    /// TLS 1.3 allowed.
+    pub tls13: bool,
+}
+
+impl Default for TlsVersions {
+    /// Both TLS 1.2 and TLS 1.3, as Kafka's default `ssl.enabled.protocols=TLSv1.2,TLSv1.3`.
+    fn default() -> Self {
+        Self { tls12: true, tls13: true }
+    }
+}
+
 /// TLS settings (`ssl.*`).
 ///
 /// | Kafka property | setter | default |
@@ -43,6 +59,7 @@ use crate::net::transport::Transport;
 /// | `ssl.key.password` | — | encrypted keys are not supported: any non-empty value is an error |
 /// | `ssl.endpoint.identification.algorithm` | [`with_hostname_verification`](Self::with_hostname_verification) | `https` (verify); `none` or empty disables |
 /// | `enable.ssl.certificate.verification` | [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs) | `true` (verify) |
+/// | `ssl.enabled.protocols` | [`with_versions`](Self::with_versions) | `TLSv1.2,TLSv1.3` (older versions are not supported) |
 ///
 /// Keys may be PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM.
 #[derive(Clone, Default)]
@@ -56,6 +73,7 @@ pub struct TlsConfig {
     key_pem: Option<Secret>,
     skip_hostname_verification: bool,
     danger_accept_invalid_certs: bool,
+    versions: TlsVersions,
     #[cfg(feature = "tls")]
     cache: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
 }
@@ -72,6 +90,7 @@ impl fmt::Debug for TlsConfig {
             .field("key_pem", &self.key_pem)
             .field("hostname_verification", &!self.skip_hostname_verification)
             .field("danger_accept_invalid_certs", &self.danger_accept_invalid_certs)
+            .field("versions", &self.versions)
             .finish()
     }
 }
@@ -142,6 +161,13 @@ impl TlsConfig {
     /// authenticated: anyone on the path can impersonate the broker. For tests only.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.danger_accept_invalid_certs = accept;
+        self.changed();
+        self
+    }
+
+    /// Limits the TLS versions (`ssl.enabled.protocols`). Default: TLS 1.2 and 1.3.
+    pub fn with_versions(mut self, versions: TlsVersions) -> Self {
+        self.versions = versions;
         self.changed();
         self
     }
@@ -222,6 +248,31 @@ impl TlsConfig {
             }
             "enable.ssl.certificate.verification" => {
                 self.danger_accept_invalid_certs = !parse_bool(key, value)?
+            }
+            "ssl.enabled.protocols" => {
+                let expected = "a comma-separated list of TLSv1.2 and TLSv1.3";
+                let mut versions = TlsVersions { tls12: false, tls13: false };
+                for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                    match v {
+                        "TLSv1.2" => versions.tls12 = true,
+                        "TLSv1.3" => versions.tls13 = true,
+                        _ => return Err(ConfigError::invalid(key, value, expected)),
+                    }
+                }
+                if versions == (TlsVersions { tls12: false, tls13: false }) {
+                    return Err(ConfigError::invalid(key, value, expected));
+                }
+                self.versions = versions;
+            }
+            "ssl.cipher.suites" | "ssl.curves.list" | "ssl.sigalgs.list" | "ssl.engine.factory.class"
+            | "ssl.keymanager.algorithm" | "ssl.trustmanager.algorithm" | "ssl.providers"
+            | "ssl.engine.location" | "ssl.keystore.location.pkcs12" => {
+                return Err(ConfigError::Unsupported {
+                    key: key.into(),
+                    reason: "rustls picks safe algorithms itself and has no engine or provider \
+                             plug-ins; remove this setting"
+                        .into(),
+                })
             }
             _ => return Ok(false),
         }
@@ -352,8 +403,15 @@ mod imp {
         fn build_client_config(&self) -> Result<Arc<rustls::ClientConfig>, SecurityError> {
             self.validate()?;
             let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+            if self.versions.tls13 {
+                versions.push(&rustls::version::TLS13);
+            }
+            if self.versions.tls12 {
+                versions.push(&rustls::version::TLS12);
+            }
             let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()
+                .with_protocol_versions(&versions)
                 .map_err(|e| tls_error("ssl.enabled.protocols", e))?;
 
             let verifier: Arc<dyn ServerCertVerifier> = if self.danger_accept_invalid_certs {
@@ -599,6 +657,11 @@ mod tests {
         assert!(!t.set_property("ssl.unknown.thing", "x").unwrap());
         let err = t.set_property("ssl.endpoint.identification.algorithm", "ldap").unwrap_err();
         assert!(err.to_string().contains("`https` or `none`"), "{err}");
+        assert!(t.set_property("ssl.enabled.protocols", "TLSv1.3").unwrap());
+        assert_eq!(t.versions, TlsVersions { tls12: false, tls13: true });
+        assert!(t.set_property("ssl.enabled.protocols", "TLSv1.1").is_err());
+        assert!(t.set_property("ssl.enabled.protocols", "").is_err());
+        assert_eq!(t.set_property("ssl.cipher.suites", "X").unwrap_err().key(), "ssl.cipher.suites");
     }
 
     #[test]

@@ -306,6 +306,30 @@ impl SaslConfig {
                 self.kerberos_service_name = value.trim().to_owned();
             }
             "sasl.kerberos.principal" => self.kerberos_principal = Some(value.to_owned()),
+            "sasl.oauthbearer.method" if value.trim().eq_ignore_ascii_case("default") => {}
+            "sasl.oauthbearer.method"
+            | "sasl.oauthbearer.token.endpoint.url"
+            | "sasl.oauthbearer.client.id"
+            | "sasl.oauthbearer.client.secret"
+            | "sasl.oauthbearer.scope"
+            | "sasl.login.callback.handler.class"
+            | "sasl.client.callback.handler.class" => {
+                return Err(ConfigError::Unsupported {
+                    key: key.into(),
+                    reason: "fetching OAUTHBEARER tokens (OIDC, callback classes) is not built in; \
+                             supply an OAuthBearerTokenProvider with \
+                             SaslConfig::with_oauthbearer_token_provider"
+                        .into(),
+                })
+            }
+            "sasl.kerberos.keytab" | "sasl.kerberos.kinit.cmd" | "sasl.kerberos.min.time.before.relogin" => {
+                return Err(ConfigError::Unsupported {
+                    key: key.into(),
+                    reason: "GSSAPI uses the system Kerberos library's ticket cache: run kinit, or \
+                             point KRB5_CLIENT_KTNAME at the keytab"
+                        .into(),
+                })
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -881,6 +905,11 @@ mod tests {
         assert_eq!(c.oauthbearer_extensions().len(), 2);
         assert!(c.set_property("sasl.oauthbearer.extensions", "auth=x").is_err());
         assert!(c.set_property("sasl.oauthbearer.extensions", "no-pair").is_err());
+        let err = c.set_property("sasl.oauthbearer.method", "oidc").unwrap_err();
+        assert!(err.to_string().contains("OAuthBearerTokenProvider"), "{err}");
+        assert!(c.set_property("sasl.oauthbearer.method", "default").unwrap());
+        let err = c.set_property("sasl.kerberos.keytab", "/etc/k.keytab").unwrap_err();
+        assert!(err.to_string().contains("KRB5_CLIENT_KTNAME"), "{err}");
         let err = c.set_property("sasl.mechanism", "DIGEST-MD5").unwrap_err();
         assert!(err.to_string().contains("SCRAM-SHA-512"), "{err}");
     }
