@@ -617,7 +617,9 @@ pub async fn mechanism_for(
 /// does not implement: that is a [`SecurityError::UnsupportedVersion`].
 ///
 /// Not cancel-safe on a raw connection: dropping the future mid-exchange leaves the
-/// connection in an unknown SASL state; close it.
+/// connection in an unknown SASL state; close it. Bound the whole call with the connection
+/// set-up timeout: [`RequestChannel`](crate::net::transport::RequestChannel) bounds each
+/// round trip, but an OAUTHBEARER token provider or a slow KDC is not bounded here.
 ///
 /// GSSAPI needs the broker's host name: use [`authenticate_broker`] for it.
 pub async fn authenticate<IO: SaslRoundTrip + ?Sized>(
