@@ -7,4 +7,7 @@ pub mod group;
 
 pub use kafka_protocol as protocol;
 
+pub mod config;
+pub mod sasl_server;
+pub mod security;
 pub mod txn;

@@ -88,7 +88,9 @@ pub struct ScramCredential {
 
 impl fmt::Debug for ScramCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScramCredential").field("iterations", &self.iterations).finish_non_exhaustive()
+        f.debug_struct("ScramCredential")
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
     }
 }
 
@@ -146,7 +148,12 @@ pub enum ScramServerStep {
 
 enum ServerState {
     AwaitClientFirst,
-    AwaitClientFinal { username: String, nonce: String, client_first_bare: String, server_first: String },
+    AwaitClientFinal {
+        username: String,
+        nonce: String,
+        client_first_bare: String,
+        server_first: String,
+    },
     Finished,
 }
 
@@ -161,7 +168,12 @@ pub struct ScramServer {
 impl ScramServer {
     /// A server for `hash` that knows `credentials` (user name -> credential).
     pub fn new(hash: ScramHash, credentials: HashMap<String, ScramCredential>) -> Self {
-        Self { hash, credentials, server_nonce: None, state: ServerState::AwaitClientFirst }
+        Self {
+            hash,
+            credentials,
+            server_nonce: None,
+            state: ServerState::AwaitClientFirst,
+        }
     }
 
     /// Uses a fixed server nonce suffix (tests with known vectors); random otherwise.
@@ -174,18 +186,23 @@ impl ScramServer {
     pub fn step(&mut self, message: &[u8]) -> Result<ScramServerStep, SaslServerError> {
         match std::mem::replace(&mut self.state, ServerState::Finished) {
             ServerState::AwaitClientFirst => self.client_first(message),
-            ServerState::AwaitClientFinal { username, nonce, client_first_bare, server_first } => {
-                self.client_final(message, username, nonce, client_first_bare, server_first)
-            }
-            ServerState::Finished => Err(SaslServerError::Malformed("exchange already finished".into())),
+            ServerState::AwaitClientFinal {
+                username,
+                nonce,
+                client_first_bare,
+                server_first,
+            } => self.client_final(message, username, nonce, client_first_bare, server_first),
+            ServerState::Finished => Err(SaslServerError::Malformed(
+                "exchange already finished".into(),
+            )),
         }
     }
 
     fn client_first(&mut self, message: &[u8]) -> Result<ScramServerStep, SaslServerError> {
         let text = utf8(message)?;
-        let bare = text
-            .strip_prefix("n,,")
-            .ok_or_else(|| SaslServerError::Malformed(format!("unsupported GS2 header in {text:?}")))?;
+        let bare = text.strip_prefix("n,,").ok_or_else(|| {
+            SaslServerError::Malformed(format!("unsupported GS2 header in {text:?}"))
+        })?;
         let mut username = None;
         let mut client_nonce = None;
         for attr in bare.split(',') {
@@ -193,7 +210,11 @@ impl ScramServer {
                 Some(("n", v)) => username = Some(unescape(v)?),
                 Some(("r", v)) => client_nonce = Some(v.to_owned()),
                 Some(_) => {}
-                None => return Err(SaslServerError::Malformed(format!("bad attribute {attr:?}"))),
+                None => {
+                    return Err(SaslServerError::Malformed(format!(
+                        "bad attribute {attr:?}"
+                    )))
+                }
             }
         }
         let username = username.ok_or_else(|| SaslServerError::Malformed("no user name".into()))?;
@@ -214,8 +235,11 @@ impl ScramServer {
             }
         };
         let nonce = format!("{client_nonce}{suffix}");
-        let server_first =
-            format!("r={nonce},s={},i={}", BASE64.encode(&credential.salt), credential.iterations);
+        let server_first = format!(
+            "r={nonce},s={},i={}",
+            BASE64.encode(&credential.salt),
+            credential.iterations
+        );
         self.state = ServerState::AwaitClientFinal {
             username,
             nonce,
@@ -234,9 +258,9 @@ impl ScramServer {
         server_first: String,
     ) -> Result<ScramServerStep, SaslServerError> {
         let text = utf8(message)?;
-        let (without_proof, proof) = text
-            .rsplit_once(",p=")
-            .ok_or_else(|| SaslServerError::Malformed("client-final-message has no proof".into()))?;
+        let (without_proof, proof) = text.rsplit_once(",p=").ok_or_else(|| {
+            SaslServerError::Malformed("client-final-message has no proof".into())
+        })?;
         let mut channel_binding = None;
         let mut final_nonce = None;
         for attr in without_proof.split(',') {
@@ -247,7 +271,9 @@ impl ScramServer {
             }
         }
         if channel_binding != Some("biws") {
-            return Err(SaslServerError::Malformed("channel binding must be biws (n,,)".into()));
+            return Err(SaslServerError::Malformed(
+                "channel binding must be biws (n,,)".into(),
+            ));
         }
         if final_nonce != Some(nonce.as_str()) {
             return Err(SaslServerError::Malformed("nonce mismatch".into()));
@@ -260,15 +286,23 @@ impl ScramServer {
             .get(&username)
             .ok_or_else(|| SaslServerError::UnknownUser(username.clone()))?;
         let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
-        let client_signature = self.hash.hmac(&credential.stored_key, auth_message.as_bytes());
+        let client_signature = self
+            .hash
+            .hmac(&credential.stored_key, auth_message.as_bytes());
         if proof.len() != client_signature.len() {
             return Err(SaslServerError::InvalidCredentials(username));
         }
-        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(p, s)| p ^ s).collect();
+        let client_key: Vec<u8> = proof
+            .iter()
+            .zip(&client_signature)
+            .map(|(p, s)| p ^ s)
+            .collect();
         if self.hash.hash(&client_key) != credential.stored_key {
             return Err(SaslServerError::InvalidCredentials(username));
         }
-        let server_signature = self.hash.hmac(&credential.server_key, auth_message.as_bytes());
+        let server_signature = self
+            .hash
+            .hmac(&credential.server_key, auth_message.as_bytes());
         Ok(ScramServerStep::Success {
             server_final: format!("v={}", BASE64.encode(server_signature)).into_bytes(),
             username,
@@ -278,13 +312,18 @@ impl ScramServer {
 
 /// Checks a PLAIN message (`authzid NUL user NUL password`) against `users` (user ->
 /// password) and returns the user. A non-empty authzid must equal the user, as in Kafka.
-pub fn verify_plain(message: &[u8], users: &HashMap<String, String>) -> Result<String, SaslServerError> {
+pub fn verify_plain(
+    message: &[u8],
+    users: &HashMap<String, String>,
+) -> Result<String, SaslServerError> {
     let text = utf8(message)?;
     let mut parts = text.split('\0');
     let (Some(authzid), Some(user), Some(password), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(SaslServerError::Malformed("PLAIN needs exactly three NUL-separated fields".into()));
+        return Err(SaslServerError::Malformed(
+            "PLAIN needs exactly three NUL-separated fields".into(),
+        ));
     };
     if !authzid.is_empty() && authzid != user {
         return Err(SaslServerError::InvalidCredentials(user.to_owned()));
@@ -309,7 +348,11 @@ fn unescape(name: &str) -> Result<String, SaslServerError> {
         match code {
             Some("=2C") => out.push(','),
             Some("=3D") => out.push('='),
-            _ => return Err(SaslServerError::Malformed(format!("bad escape in user name {name:?}"))),
+            _ => {
+                return Err(SaslServerError::Malformed(format!(
+                    "bad escape in user name {name:?}"
+                )))
+            }
         }
         rest = &rest[pos + 3..];
     }
