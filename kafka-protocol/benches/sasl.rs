@@ -12,10 +12,14 @@ use kafka_protocol::net::sasl::{SaslMechanism, SaslStep};
 use kafka_protocol::net::security::Secret;
 
 fn scram(c: &mut Criterion) {
-    for (hash, name) in [(ScramHash::Sha256, "scram_sha256_4096"), (ScramHash::Sha512, "scram_sha512_4096")] {
+    for (hash, name) in [
+        (ScramHash::Sha256, "scram_sha256_4096"),
+        (ScramHash::Sha512, "scram_sha512_4096"),
+    ] {
         c.bench_function(name, |b| {
             b.iter(|| {
-                let mut client = ScramClient::with_nonce(hash, "user", Secret::new("pencil"), "clientnonce");
+                let mut client =
+                    ScramClient::with_nonce(hash, "user", Secret::new("pencil"), "clientnonce");
                 let _ = client.initial_response().unwrap();
                 let step = client
                     .step(b"r=clientnonceservernonce,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
@@ -30,7 +34,12 @@ fn scram(c: &mut Criterion) {
 fn tls_config(c: &mut Criterion) {
     use kafka_protocol::net::tls::TlsConfig;
     c.bench_function("tls_client_config_builtin_roots", |b| {
-        b.iter(|| TlsConfig::default().with_hostname_verification(true).prepare().unwrap())
+        b.iter(|| {
+            TlsConfig::default()
+                .with_hostname_verification(true)
+                .prepare()
+                .unwrap()
+        })
     });
 }
 

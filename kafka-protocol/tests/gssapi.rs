@@ -15,7 +15,9 @@ use std::net::SocketAddr;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::frame;
-use kafka_protocol::messages::{RequestBody, ResponseBody, SaslAuthenticateResponse, SaslHandshakeResponse};
+use kafka_protocol::messages::{
+    RequestBody, ResponseBody, SaslAuthenticateResponse, SaslHandshakeResponse,
+};
 use kafka_protocol::net::sasl::{authenticate, authenticate_broker, SaslConfig, SaslMechanismKind};
 use kafka_protocol::net::security::SecurityError;
 use kafka_protocol::net::transport::{RequestChannel, Transport};
@@ -48,7 +50,9 @@ async fn fake_broker() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut io, _)) = listener.accept().await else { return };
+            let Ok((mut io, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut ctx = ServerCtx::new(None);
                 let mut phase = Phase::Context;
@@ -80,28 +84,44 @@ async fn fake_broker() -> SocketAddr {
                                 Phase::AwaitEmpty => {
                                     phase = Phase::AwaitLayerChoice;
                                     // Offer "no security layer" only, max 64 KiB.
-                                    ctx.wrap(false, &[0x01, 0x01, 0x00, 0x00]).map(|b| b.to_vec()).map_err(|e| e.to_string())
+                                    ctx.wrap(false, &[0x01, 0x01, 0x00, 0x00])
+                                        .map(|b| b.to_vec())
+                                        .map_err(|e| e.to_string())
                                 }
                                 Phase::AwaitLayerChoice => match ctx.unwrap(&a.auth_bytes) {
                                     Ok(choice) if choice.first() == Some(&0x01) => {
                                         phase = Phase::Done;
                                         Ok(vec![])
                                     }
-                                    Ok(_) => Err("client chose an unsupported security layer".into()),
+                                    Ok(_) => {
+                                        Err("client chose an unsupported security layer".into())
+                                    }
                                     Err(e) => Err(format!("cannot unwrap the layer choice: {e}")),
                                 },
                                 Phase::Done => Err("exchange already complete".into()),
                             };
                             match result {
-                                Ok(bytes) => ok = ok.with_auth_bytes(Bytes::from(bytes)).with_session_lifetime_ms(600_000),
-                                Err(message) => ok = ok.with_error_code(58).with_error_message(Some(message)),
+                                Ok(bytes) => {
+                                    ok = ok
+                                        .with_auth_bytes(Bytes::from(bytes))
+                                        .with_session_lifetime_ms(600_000)
+                                }
+                                Err(message) => {
+                                    ok = ok.with_error_code(58).with_error_message(Some(message))
+                                }
                             }
                             ResponseBody::SaslAuthenticate(ok)
                         }
                         other => panic!("unexpected {:?}", other.api_key()),
                     };
                     let mut out = BytesMut::new();
-                    frame::encode_response_body(&mut out, request.header.correlation_id, &response, version).unwrap();
+                    frame::encode_response_body(
+                        &mut out,
+                        request.header.correlation_id,
+                        &response,
+                        version,
+                    )
+                    .unwrap();
                     io.write_all(&out).await.unwrap();
                 }
             });
@@ -110,7 +130,11 @@ async fn fake_broker() -> SocketAddr {
     addr
 }
 
-async fn login(addr: SocketAddr, cfg: &SaslConfig, host: Option<&str>) -> Result<Option<i64>, SecurityError> {
+async fn login(
+    addr: SocketAddr,
+    cfg: &SaslConfig,
+    host: Option<&str>,
+) -> Result<Option<i64>, SecurityError> {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let mut ch = RequestChannel::new(Transport::from(tcp));
     let session = authenticate_broker(&mut ch, cfg, host, 1, 2).await?;
@@ -124,11 +148,17 @@ async fn gssapi_authenticates_with_the_ticket_cache() {
     }
     let addr = fake_broker().await;
     let cfg = SaslConfig::default().with_mechanism(SaslMechanismKind::Gssapi);
-    assert_eq!(login(addr, &cfg, Some("localhost")).await.unwrap(), Some(600_000));
+    assert_eq!(
+        login(addr, &cfg, Some("localhost")).await.unwrap(),
+        Some(600_000)
+    );
 
     // With an explicit client principal.
     let cfg = cfg.with_kerberos_principal("client@KAFKA.TEST");
-    assert_eq!(login(addr, &cfg, Some("localhost")).await.unwrap(), Some(600_000));
+    assert_eq!(
+        login(addr, &cfg, Some("localhost")).await.unwrap(),
+        Some(600_000)
+    );
 }
 
 #[tokio::test]
@@ -143,7 +173,9 @@ async fn gssapi_errors_name_the_problem() {
     assert!(matches!(err, SecurityError::Mechanism { .. }), "{err:?}");
 
     // The wrong service name.
-    let cfg = SaslConfig::default().with_mechanism(SaslMechanismKind::Gssapi).with_kerberos_service_name("zookeeper");
+    let cfg = SaslConfig::default()
+        .with_mechanism(SaslMechanismKind::Gssapi)
+        .with_kerberos_service_name("zookeeper");
     assert!(login(addr, &cfg, Some("localhost")).await.is_err());
 
     // Without a host name, GSSAPI cannot name the service.
@@ -167,24 +199,46 @@ async fn gssapi_against_a_real_broker() {
         return;
     };
     use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, MetadataRequest};
-    let tcp = TcpStream::connect(bootstrap.split(',').next().unwrap()).await.unwrap();
+    let tcp = TcpStream::connect(bootstrap.split(',').next().unwrap())
+        .await
+        .unwrap();
     let mut ch = RequestChannel::new(Transport::from(tcp));
     let request = ApiVersionsRequest::default()
         .with_client_software_name("kafka-sdk-rust".into())
         .with_client_software_version(env!("CARGO_PKG_VERSION").into());
-    let ResponseBody::ApiVersions(versions) = ch.send(RequestBody::ApiVersions(request), 3).await.unwrap() else {
+    let ResponseBody::ApiVersions(versions) =
+        ch.send(RequestBody::ApiVersions(request), 3).await.unwrap()
+    else {
         panic!("expected ApiVersions")
     };
     let max = |key: ApiKey| {
-        versions.api_keys.iter().find(|k| k.api_key == key.key()).unwrap().max_version.min(key.max_stable_version())
+        versions
+            .api_keys
+            .iter()
+            .find(|k| k.api_key == key.key())
+            .unwrap()
+            .max_version
+            .min(key.max_stable_version())
     };
     let cfg = SaslConfig::default().with_mechanism(SaslMechanismKind::Gssapi);
-    let session = authenticate_broker(&mut ch, &cfg, Some("localhost"), max(ApiKey::SaslHandshake), max(ApiKey::SaslAuthenticate))
-        .await
-        .unwrap();
-    eprintln!("GSSAPI session lifetime from the broker: {:?} ms", session.session_lifetime_ms);
+    let session = authenticate_broker(
+        &mut ch,
+        &cfg,
+        Some("localhost"),
+        max(ApiKey::SaslHandshake),
+        max(ApiKey::SaslAuthenticate),
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "GSSAPI session lifetime from the broker: {:?} ms",
+        session.session_lifetime_ms
+    );
     let ResponseBody::Metadata(md) = ch
-        .send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), max(ApiKey::Metadata))
+        .send(
+            RequestBody::Metadata(MetadataRequest::default().with_topics(None)),
+            max(ApiKey::Metadata),
+        )
         .await
         .unwrap()
     else {

@@ -51,7 +51,11 @@ fn first_address(bootstrap: &str) -> &str {
     bootstrap.split(',').next().unwrap_or(bootstrap)
 }
 
-async fn open(bootstrap: &str, tls: Option<&TlsConfig>, server_name: &str) -> Result<Transport, SecurityError> {
+async fn open(
+    bootstrap: &str,
+    tls: Option<&TlsConfig>,
+    server_name: &str,
+) -> Result<Transport, SecurityError> {
     let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(first_address(bootstrap)))
         .await
         .expect("TCP connect timed out")
@@ -64,7 +68,9 @@ async fn open(bootstrap: &str, tls: Option<&TlsConfig>, server_name: &str) -> Re
     }
 }
 
-async fn api_versions(channel: &mut RequestChannel<Transport>) -> Result<ApiVersionsResponse, SecurityError> {
+async fn api_versions(
+    channel: &mut RequestChannel<Transport>,
+) -> Result<ApiVersionsResponse, SecurityError> {
     // v3 requires a valid client software name and version (KIP-511), else INVALID_REQUEST.
     let request = ApiVersionsRequest::default()
         .with_client_software_name("kafka-sdk-rust".into())
@@ -86,14 +92,17 @@ fn negotiate(versions: &ApiVersionsResponse, key: ApiKey) -> i16 {
 }
 
 fn channel(transport: Transport) -> RequestChannel<Transport> {
-    RequestChannel::new(transport).with_client_id(Some("kafka-sdk-security-test".into())).with_timeout(TIMEOUT)
+    RequestChannel::new(transport)
+        .with_client_id(Some("kafka-sdk-security-test".into()))
+        .with_timeout(TIMEOUT)
 }
 
 #[tokio::test]
 async fn real_tls_connect_and_api_versions() {
-    let Some([bootstrap, ca_file]) =
-        vars("real_tls_connect_and_api_versions", ["KAFKA_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE"])
-    else {
+    let Some([bootstrap, ca_file]) = vars(
+        "real_tls_connect_and_api_versions",
+        ["KAFKA_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE"],
+    ) else {
         return;
     };
     let host = host_of(&bootstrap).to_owned();
@@ -105,11 +114,19 @@ async fn real_tls_connect_and_api_versions() {
         let mut ch = channel(transport);
         let versions = api_versions(&mut ch).await.unwrap();
         assert_eq!(versions.error_code, 0);
-        assert!(versions.api_keys.iter().any(|k| k.api_key == ApiKey::Metadata.key()));
+        assert!(versions
+            .api_keys
+            .iter()
+            .any(|k| k.api_key == ApiKey::Metadata.key()));
         // The connection is fully usable: a Metadata request at the negotiated version.
         let v = negotiate(&versions, ApiKey::Metadata);
-        let ResponseBody::Metadata(md) =
-            ch.send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), v).await.unwrap()
+        let ResponseBody::Metadata(md) = ch
+            .send(
+                RequestBody::Metadata(MetadataRequest::default().with_topics(None)),
+                v,
+            )
+            .await
+            .unwrap()
         else {
             panic!("expected Metadata")
         };
@@ -117,11 +134,15 @@ async fn real_tls_connect_and_api_versions() {
     }
 
     // The broker's certificate names localhost and 127.0.0.1 only.
-    let err = open(&bootstrap, Some(&tls), "wrong.example").await.unwrap_err();
+    let err = open(&bootstrap, Some(&tls), "wrong.example")
+        .await
+        .unwrap_err();
     assert!(matches!(err, SecurityError::TlsHandshake { .. }), "{err}");
 
     // Not trusting the test CA: refused.
-    let err = open(&bootstrap, Some(&TlsConfig::default()), &host).await.unwrap_err();
+    let err = open(&bootstrap, Some(&TlsConfig::default()), &host)
+        .await
+        .unwrap_err();
     assert!(matches!(err, SecurityError::TlsHandshake { .. }), "{err}");
 }
 
@@ -129,15 +150,26 @@ async fn real_tls_connect_and_api_versions() {
 async fn real_mutual_tls_with_client_certificate() {
     let Some([bootstrap, ca_file, cert, key]) = vars(
         "real_mutual_tls_with_client_certificate",
-        ["KAFKA_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE", "KAFKA_SSL_CLIENT_CERT", "KAFKA_SSL_CLIENT_KEY"],
+        [
+            "KAFKA_SSL_BOOTSTRAP",
+            "KAFKA_SSL_CA_FILE",
+            "KAFKA_SSL_CLIENT_CERT",
+            "KAFKA_SSL_CLIENT_KEY",
+        ],
     ) else {
         return;
     };
     let mut tls = TlsConfig::default();
-    for (k, v) in [("ssl.ca.location", &ca_file), ("ssl.certificate.location", &cert), ("ssl.key.location", &key)] {
+    for (k, v) in [
+        ("ssl.ca.location", &ca_file),
+        ("ssl.certificate.location", &cert),
+        ("ssl.key.location", &key),
+    ] {
         tls.set_property(k, v).unwrap();
     }
-    let transport = open(&bootstrap, Some(&tls), host_of(&bootstrap)).await.unwrap();
+    let transport = open(&bootstrap, Some(&tls), host_of(&bootstrap))
+        .await
+        .unwrap();
     let versions = api_versions(&mut channel(transport)).await.unwrap();
     assert_eq!(versions.error_code, 0);
 }
@@ -156,12 +188,22 @@ async fn sasl_round(
     let versions = api_versions(&mut ch).await?;
     let handshake = negotiate(&versions, ApiKey::SaslHandshake);
     let auth = negotiate(&versions, ApiKey::SaslAuthenticate);
-    let cfg = SaslConfig::default().with_mechanism(mechanism).with_username(user).with_password(password);
+    let cfg = SaslConfig::default()
+        .with_mechanism(mechanism)
+        .with_username(user)
+        .with_password(password);
     let session = authenticate(&mut ch, &cfg, handshake, auth).await?;
     assert_eq!(session.mechanism, mechanism);
     let v = negotiate(&versions, ApiKey::Metadata);
-    let response = ch.send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), v).await?;
-    let ResponseBody::Metadata(md) = response else { panic!("expected Metadata") };
+    let response = ch
+        .send(
+            RequestBody::Metadata(MetadataRequest::default().with_topics(None)),
+            v,
+        )
+        .await?;
+    let ResponseBody::Metadata(md) = response else {
+        panic!("expected Metadata")
+    };
     assert!(!md.brokers.is_empty());
 
     // KIP-368 re-authentication on the same connection, then the connection still works.
@@ -170,13 +212,24 @@ async fn sasl_round(
     if let Some(lifetime) = session.session_lifetime_ms {
         let again = authenticate(&mut ch, &cfg, handshake, auth).await?;
         assert_eq!(again.mechanism, mechanism);
-        let after = again.reauthenticate_after(0.5).expect("a lifetime gives a re-auth delay");
+        let after = again
+            .reauthenticate_after(0.5)
+            .expect("a lifetime gives a re-auth delay");
         assert!(after.as_millis() < u128::try_from(lifetime).unwrap());
-        eprintln!("{mechanism}: re-authenticated; session lifetime {lifetime} ms, next after {after:?}");
-        let response = ch.send(RequestBody::Metadata(MetadataRequest::default().with_topics(None)), v).await?;
+        eprintln!(
+            "{mechanism}: re-authenticated; session lifetime {lifetime} ms, next after {after:?}"
+        );
+        let response = ch
+            .send(
+                RequestBody::Metadata(MetadataRequest::default().with_topics(None)),
+                v,
+            )
+            .await?;
         assert!(matches!(response, ResponseBody::Metadata(_)));
     } else {
-        let err = authenticate(&mut ch, &cfg, handshake, auth).await.unwrap_err();
+        let err = authenticate(&mut ch, &cfg, handshake, auth)
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, SecurityError::HandshakeFailed { error_code: 34, .. }),
             "re-authentication without a session lifetime: {err:?}"
@@ -209,21 +262,30 @@ async fn sasl_matrix(bootstrap: &str, tls: Option<&TlsConfig>) {
 
         let wrong = "definitely-wrong-password";
         match sasl_round(bootstrap, tls, mechanism, user, wrong).await {
-            Err(SecurityError::AuthenticationFailed { mechanism: m, error_code, broker_message }) => {
+            Err(SecurityError::AuthenticationFailed {
+                mechanism: m,
+                error_code,
+                broker_message,
+            }) => {
                 assert_eq!(m, mechanism.as_str());
                 assert_eq!(error_code, 58, "{broker_message}");
                 assert!(!broker_message.is_empty());
                 assert!(!broker_message.contains(wrong));
                 eprintln!("{mechanism} wrong password refused as expected: {broker_message}");
             }
-            other => panic!("{mechanism} with a wrong password: expected AuthenticationFailed, got {other:?}"),
+            other => panic!(
+                "{mechanism} with a wrong password: expected AuthenticationFailed, got {other:?}"
+            ),
         }
     }
 }
 
 #[tokio::test]
 async fn real_sasl_plaintext_plain_and_scram() {
-    let Some([bootstrap]) = vars("real_sasl_plaintext_plain_and_scram", ["KAFKA_SASL_PLAINTEXT_BOOTSTRAP"]) else {
+    let Some([bootstrap]) = vars(
+        "real_sasl_plaintext_plain_and_scram",
+        ["KAFKA_SASL_PLAINTEXT_BOOTSTRAP"],
+    ) else {
         return;
     };
     sasl_matrix(&bootstrap, None).await;
@@ -231,9 +293,10 @@ async fn real_sasl_plaintext_plain_and_scram() {
 
 #[tokio::test]
 async fn real_sasl_ssl_plain_and_scram() {
-    let Some([bootstrap, ca_file]) =
-        vars("real_sasl_ssl_plain_and_scram", ["KAFKA_SASL_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE"])
-    else {
+    let Some([bootstrap, ca_file]) = vars(
+        "real_sasl_ssl_plain_and_scram",
+        ["KAFKA_SASL_SSL_BOOTSTRAP", "KAFKA_SSL_CA_FILE"],
+    ) else {
         return;
     };
     let mut tls = TlsConfig::default();
@@ -252,10 +315,17 @@ async fn real_sasl_unsupported_mechanism_lists_the_brokers() {
     };
     let mut tls = TlsConfig::default();
     tls.set_property("ssl.ca.location", &ca_file).unwrap();
-    let provider = std::sync::Arc::new(kafka_protocol::net::sasl::oauthbearer::StaticTokenProvider(
-        kafka_protocol::net::sasl::oauthbearer::OAuthBearerToken::new("a.b.c", i64::MAX, "nobody"),
-    ));
-    let transport = open(&bootstrap, Some(&tls), host_of(&bootstrap)).await.unwrap();
+    let provider =
+        std::sync::Arc::new(kafka_protocol::net::sasl::oauthbearer::StaticTokenProvider(
+            kafka_protocol::net::sasl::oauthbearer::OAuthBearerToken::new(
+                "a.b.c",
+                i64::MAX,
+                "nobody",
+            ),
+        ));
+    let transport = open(&bootstrap, Some(&tls), host_of(&bootstrap))
+        .await
+        .unwrap();
     let mut ch = channel(transport);
     let versions = api_versions(&mut ch).await.unwrap();
     let cfg = SaslConfig::default()
@@ -289,14 +359,19 @@ async fn real_sasl_oauthbearer_unsecured_jwt() {
         );
         return;
     };
-    use kafka_protocol::net::sasl::oauthbearer::{OAuthBearerToken, StaticTokenProvider, UnsecuredJwtProvider};
+    use kafka_protocol::net::sasl::oauthbearer::{
+        OAuthBearerToken, StaticTokenProvider, UnsecuredJwtProvider,
+    };
     use kafka_protocol::net::security::{SecurityConfig, SecurityProtocol};
 
     let mut config = SecurityConfig::new(SecurityProtocol::SaslPlaintext);
     for (k, v) in [
         ("sasl.mechanism", "OAUTHBEARER"),
         ("enable.sasl.oauthbearer.unsecure.jwt", "true"),
-        ("sasl.oauthbearer.config", "principal=admin lifeSeconds=600 extension_traceId=abc"),
+        (
+            "sasl.oauthbearer.config",
+            "principal=admin lifeSeconds=600 extension_traceId=abc",
+        ),
     ] {
         assert!(config.set_property(k, v).unwrap(), "{k}");
     }
@@ -318,7 +393,10 @@ async fn real_sasl_oauthbearer_unsecured_jwt() {
         }
     };
     let session = login(config.sasl().clone()).await.unwrap();
-    eprintln!("OAUTHBEARER session lifetime: {:?} ms", session.session_lifetime_ms);
+    eprintln!(
+        "OAUTHBEARER session lifetime: {:?} ms",
+        session.session_lifetime_ms
+    );
 
     // A token that expired an hour ago: the broker answers with its JSON status first.
     let expired_at = std::time::SystemTime::now()
@@ -326,9 +404,10 @@ async fn real_sasl_oauthbearer_unsecured_jwt() {
         .unwrap()
         .as_millis() as i64
         - 3_600_000;
-    let expired: OAuthBearerToken = UnsecuredJwtProvider::from_config("principal=admin lifeSeconds=60")
-        .unwrap()
-        .token_at(expired_at);
+    let expired: OAuthBearerToken =
+        UnsecuredJwtProvider::from_config("principal=admin lifeSeconds=60")
+            .unwrap()
+            .token_at(expired_at);
     let cfg = SaslConfig::default()
         .with_mechanism(SaslMechanismKind::OAuthBearer)
         .with_oauthbearer_token_provider(std::sync::Arc::new(StaticTokenProvider(expired)));
@@ -354,9 +433,10 @@ async fn real_scram_delegation_token() {
         );
         return;
     };
-    let Some([user, password]) =
-        vars("real_scram_delegation_token", ["KAFKA_SASL_SCRAM_USERNAME", "KAFKA_SASL_SCRAM_PASSWORD"])
-    else {
+    let Some([user, password]) = vars(
+        "real_scram_delegation_token",
+        ["KAFKA_SASL_SCRAM_USERNAME", "KAFKA_SASL_SCRAM_PASSWORD"],
+    ) else {
         return;
     };
     use base64::Engine as _;
@@ -369,7 +449,10 @@ async fn real_scram_delegation_token() {
         (ch, versions)
     };
     let (mut ch, versions) = connect().await;
-    let (hs, auth) = (negotiate(&versions, ApiKey::SaslHandshake), negotiate(&versions, ApiKey::SaslAuthenticate));
+    let (hs, auth) = (
+        negotiate(&versions, ApiKey::SaslHandshake),
+        negotiate(&versions, ApiKey::SaslAuthenticate),
+    );
     let cfg = SaslConfig::default()
         .with_mechanism(SaslMechanismKind::ScramSha256)
         .with_username(user.as_str())
@@ -377,15 +460,20 @@ async fn real_scram_delegation_token() {
     authenticate(&mut ch, &cfg, hs, auth).await.unwrap();
     let request = CreateDelegationTokenRequest::default().with_max_lifetime_ms(-1);
     let v = negotiate(&versions, ApiKey::CreateDelegationToken);
-    let ResponseBody::CreateDelegationToken(token) =
-        ch.send(RequestBody::CreateDelegationToken(request), v).await.unwrap()
+    let ResponseBody::CreateDelegationToken(token) = ch
+        .send(RequestBody::CreateDelegationToken(request), v)
+        .await
+        .unwrap()
     else {
         panic!("expected CreateDelegationToken")
     };
     assert_eq!(token.error_code, 0, "CreateDelegationToken failed");
     let hmac = base64::engine::general_purpose::STANDARD.encode(&token.hmac);
 
-    for mechanism in [SaslMechanismKind::ScramSha256, SaslMechanismKind::ScramSha512] {
+    for mechanism in [
+        SaslMechanismKind::ScramSha256,
+        SaslMechanismKind::ScramSha512,
+    ] {
         let token_cfg = SaslConfig::default()
             .with_mechanism(mechanism)
             .with_username(token.token_id.as_str())
@@ -395,7 +483,14 @@ async fn real_scram_delegation_token() {
         let mut attempt = 0;
         loop {
             let (mut ch, _) = connect().await;
-            match authenticate(&mut ch, &token_cfg.clone().with_scram_token_auth(true), hs, auth).await {
+            match authenticate(
+                &mut ch,
+                &token_cfg.clone().with_scram_token_auth(true),
+                hs,
+                auth,
+            )
+            .await
+            {
                 Ok(_) => break,
                 Err(e) if attempt < 50 => {
                     attempt += 1;
@@ -410,7 +505,12 @@ async fn real_scram_delegation_token() {
         eprintln!("{mechanism} with the delegation token accepted after {attempt} retries");
         // Without the extension the token id is looked up as a user name: refused.
         let (mut ch, _) = connect().await;
-        let err = authenticate(&mut ch, &token_cfg, hs, auth).await.unwrap_err();
-        assert!(matches!(err, SecurityError::AuthenticationFailed { .. }), "{err:?}");
+        let err = authenticate(&mut ch, &token_cfg, hs, auth)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SecurityError::AuthenticationFailed { .. }),
+            "{err:?}"
+        );
     }
 }

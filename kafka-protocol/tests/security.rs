@@ -64,7 +64,9 @@ impl Ca {
 }
 
 fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
-    CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().unwrap()
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 fn key_der(pem: &str) -> PrivateKeyDer<'static> {
@@ -75,7 +77,11 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn server_config(cert_pem: &str, key_pem: &str, client_ca: Option<&Ca>) -> Arc<rustls::ServerConfig> {
+fn server_config(
+    cert_pem: &str,
+    key_pem: &str,
+    client_ca: Option<&Ca>,
+) -> Arc<rustls::ServerConfig> {
     let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .unwrap();
@@ -83,15 +89,21 @@ fn server_config(cert_pem: &str, key_pem: &str, client_ca: Option<&Ca>) -> Arc<r
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             roots.add(ca.cert.der().clone()).unwrap();
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-                    .build()
-                    .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider(),
+            )
+            .build()
+            .unwrap();
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
     };
-    Arc::new(builder.with_single_cert(chain(cert_pem), key_der(key_pem)).unwrap())
+    Arc::new(
+        builder
+            .with_single_cert(chain(cert_pem), key_der(key_pem))
+            .unwrap(),
+    )
 }
 
 /// A TLS server on 127.0.0.1 that echoes the first 4 bytes of each connection, or (with
@@ -102,11 +114,15 @@ async fn tls_server(config: Arc<rustls::ServerConfig>, sasl: Option<FakeBroker>)
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             let acceptor = acceptor.clone();
             let sasl = sasl.clone();
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
                 match sasl {
                     Some(broker) => broker.serve(tls).await,
                     None => {
@@ -125,11 +141,18 @@ async fn tls_server(config: Arc<rustls::ServerConfig>, sasl: Option<FakeBroker>)
 
 /// Connects, runs the TLS handshake, and echoes 4 bytes (so that a server-side rejection of
 /// the client certificate, which TLS 1.3 reports after the client's handshake, surfaces).
-async fn tls_echo(addr: SocketAddr, server_name: &str, cfg: &TlsConfig) -> Result<(), SecurityError> {
+async fn tls_echo(
+    addr: SocketAddr,
+    server_name: &str,
+    cfg: &TlsConfig,
+) -> Result<(), SecurityError> {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let mut transport = connect_tls(tcp, server_name, cfg).await?;
     assert!(transport.is_tls());
-    let io = |source| SecurityError::Io { stage: "echo".into(), source };
+    let io = |source| SecurityError::Io {
+        stage: "echo".into(),
+        source,
+    };
     transport.write_all(b"ping").await.map_err(io)?;
     transport.flush().await.map_err(io)?;
     let mut buf = [0u8; 4];
@@ -162,7 +185,9 @@ async fn tls_connects_with_ca_from_pem_string_and_from_file() {
 
     let path = temp_file("ca.pem", &ca.pem());
     let mut from_file = TlsConfig::default();
-    assert!(from_file.set_property("ssl.ca.location", path.to_str().unwrap()).unwrap());
+    assert!(from_file
+        .set_property("ssl.ca.location", path.to_str().unwrap())
+        .unwrap());
     tls_echo(addr, "broker.test", &from_file).await.unwrap();
 }
 
@@ -191,18 +216,24 @@ async fn tls_wrong_hostname_is_rejected_unless_verification_is_opted_out() {
 
     // ssl.endpoint.identification.algorithm=none: chain still verified, name not.
     let mut no_hostname = TlsConfig::default().with_ca_pem(ca.pem());
-    no_hostname.set_property("ssl.endpoint.identification.algorithm", "none").unwrap();
+    no_hostname
+        .set_property("ssl.endpoint.identification.algorithm", "none")
+        .unwrap();
     tls_echo(addr, "other.test", &no_hostname).await.unwrap();
 
     // ...but an untrusted chain is still refused.
     let other_ca = Ca::new("other ca");
     let mut untrusted = TlsConfig::default().with_ca_pem(other_ca.pem());
-    untrusted.set_property("ssl.endpoint.identification.algorithm", "none").unwrap();
+    untrusted
+        .set_property("ssl.endpoint.identification.algorithm", "none")
+        .unwrap();
     assert!(tls_echo(addr, "broker.test", &untrusted).await.is_err());
 
     // The dangerous opt-out accepts anything.
     let mut danger = TlsConfig::default().with_ca_pem(other_ca.pem());
-    danger.set_property("enable.ssl.certificate.verification", "false").unwrap();
+    danger
+        .set_property("enable.ssl.certificate.verification", "false")
+        .unwrap();
     tls_echo(addr, "other.test", &danger).await.unwrap();
 }
 
@@ -212,7 +243,9 @@ async fn tls_untrusted_server_is_rejected_with_builtin_roots() {
     let (cert, key) = ca.issue(&["broker.test"]);
     let addr = tls_server(server_config(&cert, &key, None), None).await;
     // No CA configured: only the built-in web roots are trusted, which do not include ours.
-    let err = tls_echo(addr, "broker.test", &TlsConfig::default()).await.unwrap_err();
+    let err = tls_echo(addr, "broker.test", &TlsConfig::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, SecurityError::TlsHandshake { .. }), "{err}");
 }
 
@@ -236,7 +269,10 @@ async fn mutual_tls_requires_the_client_certificate() {
     let mut with_files = TlsConfig::default();
     for (k, v) in [
         ("ssl.ca.location", temp_file("mtls-ca.pem", &ca.pem())),
-        ("ssl.certificate.location", temp_file("client.pem", &client_cert)),
+        (
+            "ssl.certificate.location",
+            temp_file("client.pem", &client_cert),
+        ),
         ("ssl.key.location", temp_file("client.key", &client_key)),
     ] {
         assert!(with_files.set_property(k, v.to_str().unwrap()).unwrap());
@@ -274,9 +310,15 @@ impl FakeBroker {
     fn new() -> Self {
         let salt = b"fixed-test-salt!";
         let mut scram256 = HashMap::new();
-        scram256.insert("alice".to_owned(), ScramCredential::new(ScramHash::Sha256, "alice-pw", salt, 4096));
+        scram256.insert(
+            "alice".to_owned(),
+            ScramCredential::new(ScramHash::Sha256, "alice-pw", salt, 4096),
+        );
         let mut scram512 = HashMap::new();
-        scram512.insert("alice".to_owned(), ScramCredential::new(ScramHash::Sha512, "alice-pw", salt, 4096));
+        scram512.insert(
+            "alice".to_owned(),
+            ScramCredential::new(ScramHash::Sha512, "alice-pw", salt, 4096),
+        );
         let mut plain_users = HashMap::new();
         plain_users.insert("alice".to_owned(), "alice-pw".to_owned());
         FakeBroker {
@@ -284,7 +326,9 @@ impl FakeBroker {
             scram256,
             scram512,
             oauth_token: "good.token.sig".to_owned(),
-            mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"].map(String::from).to_vec(),
+            mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+                .map(String::from)
+                .to_vec(),
             impostor: false,
         }
     }
@@ -294,7 +338,9 @@ impl FakeBroker {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { return };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
                 tokio::spawn(self.clone().serve(tcp));
             }
         });
@@ -325,8 +371,12 @@ impl FakeBroker {
                     let enabled = self.mechanisms.contains(&h.mechanism);
                     mechanism = h.mechanism.clone();
                     scram = match h.mechanism.as_str() {
-                        "SCRAM-SHA-256" => Some(ScramServer::new(ScramHash::Sha256, self.scram256.clone())),
-                        "SCRAM-SHA-512" => Some(ScramServer::new(ScramHash::Sha512, self.scram512.clone())),
+                        "SCRAM-SHA-256" => {
+                            Some(ScramServer::new(ScramHash::Sha256, self.scram256.clone()))
+                        }
+                        "SCRAM-SHA-512" => {
+                            Some(ScramServer::new(ScramHash::Sha512, self.scram512.clone()))
+                        }
                         _ => None,
                     };
                     let resp = SaslHandshakeResponse::default()
@@ -335,7 +385,8 @@ impl FakeBroker {
                     (ResponseBody::SaslHandshake(resp), !enabled)
                 }
                 RequestBody::SaslAuthenticate(a) => {
-                    let (resp, close) = self.authenticate(&mechanism, &mut scram, &mut oauth_failed, &a.auth_bytes);
+                    let (resp, close) =
+                        self.authenticate(&mechanism, &mut scram, &mut oauth_failed, &a.auth_bytes);
                     (ResponseBody::SaslAuthenticate(resp), close)
                 }
                 other => panic!("fake broker got unexpected {:?}", other.api_key()),
@@ -379,7 +430,9 @@ impl FakeBroker {
                 Err(_) => fail(FAILED),
             },
             "SCRAM-SHA-256" | "SCRAM-SHA-512" => {
-                let Some(server) = scram.as_mut() else { return fail("no SCRAM state") };
+                let Some(server) = scram.as_mut() else {
+                    return fail("no SCRAM state");
+                };
                 if self.impostor && bytes.starts_with(b"c=") {
                     // Pretend the proof is right without knowing the user's server key.
                     return ok(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_vec());
@@ -410,14 +463,24 @@ impl FakeBroker {
 }
 
 fn sasl(mechanism: SaslMechanismKind, user: &str, password: &str) -> SaslConfig {
-    SaslConfig::default().with_mechanism(mechanism).with_username(user).with_password(password)
+    SaslConfig::default()
+        .with_mechanism(mechanism)
+        .with_username(user)
+        .with_password(password)
 }
 
-async fn sasl_login(addr: SocketAddr, cfg: &SaslConfig, authenticate_version: i16) -> Result<Option<i64>, SecurityError> {
+async fn sasl_login(
+    addr: SocketAddr,
+    cfg: &SaslConfig,
+    authenticate_version: i16,
+) -> Result<Option<i64>, SecurityError> {
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let mut channel = RequestChannel::new(Transport::from(tcp)).with_client_id(Some("security-test".into()));
+    let mut channel =
+        RequestChannel::new(Transport::from(tcp)).with_client_id(Some("security-test".into()));
     // ApiVersions first, as a real connection does.
-    let response = channel.send(RequestBody::ApiVersions(ApiVersionsRequest::default()), 3).await?;
+    let response = channel
+        .send(RequestBody::ApiVersions(ApiVersionsRequest::default()), 3)
+        .await?;
     assert_eq!(response.api_key(), ApiKey::ApiVersions);
     let session = authenticate(&mut channel, cfg, 1, authenticate_version).await?;
     Ok(session.session_lifetime_ms)
@@ -425,10 +488,17 @@ async fn sasl_login(addr: SocketAddr, cfg: &SaslConfig, authenticate_version: i1
 
 fn assert_auth_failed(err: SecurityError, mechanism: &str, needle: &str) {
     match &err {
-        SecurityError::AuthenticationFailed { mechanism: m, broker_message, .. } => {
+        SecurityError::AuthenticationFailed {
+            mechanism: m,
+            broker_message,
+            ..
+        } => {
             assert_eq!(m, mechanism);
             assert!(broker_message.contains(needle), "{broker_message}");
-            assert!(!err.to_string().contains("wrong-pw"), "password leaked: {err}");
+            assert!(
+                !err.to_string().contains("wrong-pw"),
+                "password leaked: {err}"
+            );
         }
         other => panic!("expected AuthenticationFailed, got {other:?}"),
     }
@@ -438,22 +508,47 @@ fn assert_auth_failed(err: SecurityError, mechanism: &str, needle: &str) {
 async fn sasl_plain_success_and_failure() {
     let addr = FakeBroker::new().listen().await;
     for version in [0, 1, 2] {
-        let lifetime = sasl_login(addr, &sasl(SaslMechanismKind::Plain, "alice", "alice-pw"), version).await.unwrap();
-        assert_eq!(lifetime, if version >= 1 { Some(3_600_000) } else { None }, "v{version}");
+        let lifetime = sasl_login(
+            addr,
+            &sasl(SaslMechanismKind::Plain, "alice", "alice-pw"),
+            version,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            lifetime,
+            if version >= 1 { Some(3_600_000) } else { None },
+            "v{version}"
+        );
     }
-    let err = sasl_login(addr, &sasl(SaslMechanismKind::Plain, "alice", "wrong-pw"), 2).await.unwrap_err();
+    let err = sasl_login(
+        addr,
+        &sasl(SaslMechanismKind::Plain, "alice", "wrong-pw"),
+        2,
+    )
+    .await
+    .unwrap_err();
     assert_auth_failed(err, "PLAIN", "Invalid username or password");
 }
 
 #[tokio::test]
 async fn sasl_scram_success_and_failure() {
     let addr = FakeBroker::new().listen().await;
-    for mechanism in [SaslMechanismKind::ScramSha256, SaslMechanismKind::ScramSha512] {
-        let lifetime = sasl_login(addr, &sasl(mechanism, "alice", "alice-pw"), 2).await.unwrap();
+    for mechanism in [
+        SaslMechanismKind::ScramSha256,
+        SaslMechanismKind::ScramSha512,
+    ] {
+        let lifetime = sasl_login(addr, &sasl(mechanism, "alice", "alice-pw"), 2)
+            .await
+            .unwrap();
         assert_eq!(lifetime, Some(3_600_000));
-        let err = sasl_login(addr, &sasl(mechanism, "alice", "wrong-pw"), 1).await.unwrap_err();
+        let err = sasl_login(addr, &sasl(mechanism, "alice", "wrong-pw"), 1)
+            .await
+            .unwrap_err();
         assert_auth_failed(err, mechanism.as_str(), "invalid credentials");
-        let err = sasl_login(addr, &sasl(mechanism, "mallory", "x"), 1).await.unwrap_err();
+        let err = sasl_login(addr, &sasl(mechanism, "mallory", "x"), 1)
+            .await
+            .unwrap_err();
         assert_auth_failed(err, mechanism.as_str(), "invalid credentials");
     }
 }
@@ -463,8 +558,17 @@ async fn sasl_scram_detects_an_impostor_broker() {
     let mut broker = FakeBroker::new();
     broker.impostor = true;
     let addr = broker.listen().await;
-    let err = sasl_login(addr, &sasl(SaslMechanismKind::ScramSha256, "alice", "alice-pw"), 2).await.unwrap_err();
-    assert!(matches!(&err, SecurityError::Mechanism { detail, .. } if detail.contains("server signature")), "{err:?}");
+    let err = sasl_login(
+        addr,
+        &sasl(SaslMechanismKind::ScramSha256, "alice", "alice-pw"),
+        2,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, SecurityError::Mechanism { detail, .. } if detail.contains("server signature")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -472,7 +576,13 @@ async fn sasl_unsupported_mechanism_names_the_enabled_ones() {
     let mut broker = FakeBroker::new();
     broker.mechanisms = vec!["SCRAM-SHA-512".into()];
     let addr = broker.listen().await;
-    let err = sasl_login(addr, &sasl(SaslMechanismKind::Plain, "alice", "alice-pw"), 2).await.unwrap_err();
+    let err = sasl_login(
+        addr,
+        &sasl(SaslMechanismKind::Plain, "alice", "alice-pw"),
+        2,
+    )
+    .await
+    .unwrap_err();
     match err {
         SecurityError::UnsupportedMechanism { mechanism, enabled } => {
             assert_eq!(mechanism, "PLAIN");
@@ -486,7 +596,11 @@ async fn sasl_unsupported_mechanism_names_the_enabled_ones() {
 async fn sasl_oauthbearer_success_and_server_status_on_failure() {
     let addr = FakeBroker::new().listen().await;
     let provider = |token: &str| {
-        Arc::new(StaticTokenProvider(OAuthBearerToken::new(token, i64::MAX, "alice")))
+        Arc::new(StaticTokenProvider(OAuthBearerToken::new(
+            token,
+            i64::MAX,
+            "alice",
+        )))
     };
     let good = SaslConfig::default()
         .with_mechanism(SaslMechanismKind::OAuthBearer)
@@ -525,7 +639,9 @@ async fn sasl_ssl_end_to_end_through_secure() {
     let transport = secure(tcp, "localhost", &config).await.unwrap();
     assert!(transport.is_tls());
     let mut channel = RequestChannel::new(transport);
-    let session = authenticate(&mut channel, config.sasl(), 1, 2).await.unwrap();
+    let session = authenticate(&mut channel, config.sasl(), 1, 2)
+        .await
+        .unwrap();
     assert_eq!(session.mechanism, SaslMechanismKind::ScramSha512);
     assert_eq!(session.session_lifetime_ms, Some(3_600_000));
 }
@@ -545,6 +661,7 @@ async fn tls_versions_follow_ssl_enabled_protocols() {
     let addr = tls_server(tls12_only, None).await;
     let mut both = TlsConfig::default().with_ca_pem(ca.pem());
     tls_echo(addr, "broker.test", &both).await.unwrap();
-    both.set_property("ssl.enabled.protocols", "TLSv1.3").unwrap();
+    both.set_property("ssl.enabled.protocols", "TLSv1.3")
+        .unwrap();
     assert!(tls_echo(addr, "broker.test", &both).await.is_err());
 }

@@ -121,7 +121,10 @@ impl SecurityProtocol {
 
     /// Whether connections authenticate with SASL after connecting.
     pub fn uses_sasl(self) -> bool {
-        matches!(self, SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl)
+        matches!(
+            self,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+        )
     }
 }
 
@@ -163,7 +166,10 @@ pub struct SecurityConfig {
 impl SecurityConfig {
     /// A configuration for the given protocol with default TLS and SASL settings.
     pub fn new(protocol: SecurityProtocol) -> Self {
-        Self { protocol, ..Self::default() }
+        Self {
+            protocol,
+            ..Self::default()
+        }
     }
 
     /// Sets `security.protocol`. Default: `PLAINTEXT`.
@@ -306,7 +312,11 @@ pub enum ConfigError {
 impl ConfigError {
     /// An [`ConfigError::InvalidValue`] error.
     pub fn invalid(key: impl Into<String>, value: &str, expected: impl Into<String>) -> Self {
-        ConfigError::InvalidValue { key: key.into(), value: value.to_owned(), expected: expected.into() }
+        ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.to_owned(),
+            expected: expected.into(),
+        }
     }
 
     /// The property key the error is about.
@@ -463,7 +473,9 @@ impl SecurityError {
     ///
     /// [`OAuthBearerTokenProvider`]: crate::net::sasl::oauthbearer::OAuthBearerTokenProvider
     pub fn token_provider(message: impl Into<String>) -> Self {
-        SecurityError::TokenProvider { message: message.into() }
+        SecurityError::TokenProvider {
+            message: message.into(),
+        }
     }
 
     /// Whether the error means the credentials or mechanism were rejected (retrying with the
@@ -501,8 +513,14 @@ mod tests {
 
     #[test]
     fn protocol_names_parse_case_insensitively_and_unknown_ones_fail() {
-        assert_eq!("sasl_ssl".parse::<SecurityProtocol>().unwrap(), SecurityProtocol::SaslSsl);
-        assert_eq!("PLAINTEXT".parse::<SecurityProtocol>().unwrap(), SecurityProtocol::Plaintext);
+        assert_eq!(
+            "sasl_ssl".parse::<SecurityProtocol>().unwrap(),
+            SecurityProtocol::SaslSsl
+        );
+        assert_eq!(
+            "PLAINTEXT".parse::<SecurityProtocol>().unwrap(),
+            SecurityProtocol::Plaintext
+        );
         let err = "TLS".parse::<SecurityProtocol>().unwrap_err();
         assert_eq!(err.key(), "security.protocol");
         assert!(err.to_string().contains("SASL_PLAINTEXT"), "{err}");
@@ -519,11 +537,15 @@ mod tests {
     #[test]
     fn set_property_routes_keys_and_reports_unknown_ones() {
         let mut c = SecurityConfig::default();
-        assert!(c.set_property("security.protocol", "SASL_PLAINTEXT").unwrap());
+        assert!(c
+            .set_property("security.protocol", "SASL_PLAINTEXT")
+            .unwrap());
         assert!(c.set_property("sasl.mechanisms", "PLAIN").unwrap());
         assert!(c.set_property("sasl.username", "u").unwrap());
         assert!(c.set_property("sasl.password", "very-secret").unwrap());
-        assert!(c.set_property("ssl.endpoint.identification.algorithm", "https").unwrap());
+        assert!(c
+            .set_property("ssl.endpoint.identification.algorithm", "https")
+            .unwrap());
         assert!(!c.set_property("linger.ms", "5").unwrap());
         c.validate().unwrap();
         let debug = format!("{c:?}");

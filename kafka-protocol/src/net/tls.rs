@@ -23,9 +23,9 @@ use std::path::PathBuf;
 #[cfg(feature = "tls")]
 use std::sync::{Arc, OnceLock};
 
-use crate::net::security::{parse_bool, ConfigError, Secret};
 #[cfg(feature = "tls")]
 use crate::net::security::SecurityError;
+use crate::net::security::{parse_bool, ConfigError, Secret};
 #[cfg(feature = "tls")]
 use crate::net::transport::Transport;
 
@@ -41,7 +41,10 @@ pub struct TlsVersions {
 impl Default for TlsVersions {
     /// Both TLS 1.2 and TLS 1.3, as Kafka's default `ssl.enabled.protocols=TLSv1.2,TLSv1.3`.
     fn default() -> Self {
-        Self { tls12: true, tls13: true }
+        Self {
+            tls12: true,
+            tls13: true,
+        }
     }
 }
 
@@ -82,14 +85,26 @@ impl fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsConfig")
             .field("ca_location", &self.ca_location)
-            .field("ca_pem", &self.ca_pem.as_ref().map(|p| format!("<{} bytes>", p.len())))
+            .field(
+                "ca_pem",
+                &self.ca_pem.as_ref().map(|p| format!("<{} bytes>", p.len())),
+            )
             .field("builtin_roots", &self.builtin_roots)
             .field("certificate_location", &self.certificate_location)
-            .field("certificate_pem", &self.certificate_pem.as_ref().map(|p| format!("<{} bytes>", p.len())))
+            .field(
+                "certificate_pem",
+                &self
+                    .certificate_pem
+                    .as_ref()
+                    .map(|p| format!("<{} bytes>", p.len())),
+            )
             .field("key_location", &self.key_location)
             .field("key_pem", &self.key_pem)
             .field("hostname_verification", &!self.skip_hostname_verification)
-            .field("danger_accept_invalid_certs", &self.danger_accept_invalid_certs)
+            .field(
+                "danger_accept_invalid_certs",
+                &self.danger_accept_invalid_certs,
+            )
             .field("versions", &self.versions)
             .finish()
     }
@@ -197,7 +212,11 @@ impl TlsConfig {
                 if value.trim().eq_ignore_ascii_case("probe") {
                     self.builtin_roots = Some(true);
                 } else if value.trim().is_empty() {
-                    return Err(ConfigError::invalid(key, value, "a PEM file path, or `probe`"));
+                    return Err(ConfigError::invalid(
+                        key,
+                        value,
+                        "a PEM file path, or `probe`",
+                    ));
                 } else {
                     self.ca_location = Some(PathBuf::from(value.trim()));
                 }
@@ -251,7 +270,10 @@ impl TlsConfig {
             }
             "ssl.enabled.protocols" => {
                 let expected = "a comma-separated list of TLSv1.2 and TLSv1.3";
-                let mut versions = TlsVersions { tls12: false, tls13: false };
+                let mut versions = TlsVersions {
+                    tls12: false,
+                    tls13: false,
+                };
                 for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
                     match v {
                         "TLSv1.2" => versions.tls12 = true,
@@ -259,14 +281,25 @@ impl TlsConfig {
                         _ => return Err(ConfigError::invalid(key, value, expected)),
                     }
                 }
-                if versions == (TlsVersions { tls12: false, tls13: false }) {
+                if versions
+                    == (TlsVersions {
+                        tls12: false,
+                        tls13: false,
+                    })
+                {
                     return Err(ConfigError::invalid(key, value, expected));
                 }
                 self.versions = versions;
             }
-            "ssl.cipher.suites" | "ssl.curves.list" | "ssl.sigalgs.list" | "ssl.engine.factory.class"
-            | "ssl.keymanager.algorithm" | "ssl.trustmanager.algorithm" | "ssl.providers"
-            | "ssl.engine.location" | "ssl.keystore.location.pkcs12" => {
+            "ssl.cipher.suites"
+            | "ssl.curves.list"
+            | "ssl.sigalgs.list"
+            | "ssl.engine.factory.class"
+            | "ssl.keymanager.algorithm"
+            | "ssl.trustmanager.algorithm"
+            | "ssl.providers"
+            | "ssl.engine.location"
+            | "ssl.keystore.location.pkcs12" => {
                 return Err(ConfigError::Unsupported {
                     key: key.into(),
                     reason: "rustls picks safe algorithms itself and has no engine or provider \
@@ -316,7 +349,8 @@ impl TlsConfig {
 
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     fn uses_builtin_roots(&self) -> bool {
-        self.builtin_roots.unwrap_or(self.ca_location.is_none() && self.ca_pem.is_none())
+        self.builtin_roots
+            .unwrap_or(self.ca_location.is_none() && self.ca_pem.is_none())
     }
 
     fn changed(&mut self) {
@@ -361,13 +395,18 @@ mod imp {
                 tracing::debug!(server_name, "TLS handshake complete");
                 Ok(Transport::Tls(Box::new(stream)))
             }
-            Err(source) => Err(SecurityError::TlsHandshake { server_name: server_name.to_owned(), source }),
+            Err(source) => Err(SecurityError::TlsHandshake {
+                server_name: server_name.to_owned(),
+                source,
+            }),
         }
     }
 
     /// The rustls configuration for `cfg`: the cached one, or built (on a blocking thread,
     /// since it reads files) and cached.
-    pub async fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>, SecurityError> {
+    pub async fn client_config(
+        cfg: &TlsConfig,
+    ) -> Result<Arc<rustls::ClientConfig>, SecurityError> {
         if let Some(config) = cfg.cache.get() {
             return Ok(config.clone());
         }
@@ -384,9 +423,13 @@ mod imp {
 
     /// The server name to verify and (for DNS names) send as SNI.
     pub fn server_name_for(host: &str) -> Result<ServerName<'static>, SecurityError> {
-        let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-        ServerName::try_from(bare.to_owned())
-            .map_err(|_| SecurityError::InvalidServerName { host: host.to_owned() })
+        let bare = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        ServerName::try_from(bare.to_owned()).map_err(|_| SecurityError::InvalidServerName {
+            host: host.to_owned(),
+        })
     }
 
     impl TlsConfig {
@@ -415,7 +458,9 @@ mod imp {
                 .map_err(|e| tls_error("ssl.enabled.protocols", e))?;
 
             let verifier: Arc<dyn ServerCertVerifier> = if self.danger_accept_invalid_certs {
-                Arc::new(danger::AcceptAnyCertificate { provider: provider.clone() })
+                Arc::new(danger::AcceptAnyCertificate {
+                    provider: provider.clone(),
+                })
             } else {
                 let roots = Arc::new(self.root_store()?);
                 let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
@@ -427,7 +472,9 @@ mod imp {
                     webpki
                 }
             };
-            let builder = builder.dangerous().with_custom_certificate_verifier(verifier);
+            let builder = builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier);
 
             let config = match self.client_identity()? {
                 Some((chain, key)) => builder
@@ -466,14 +513,18 @@ mod imp {
         ) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, SecurityError>
         {
             let key = match (&self.key_location, &self.key_pem) {
-                (Some(path), _) => Some(private_key("ssl.key.location", &read_file("ssl.key.location", path)?)?),
+                (Some(path), _) => Some(private_key(
+                    "ssl.key.location",
+                    &read_file("ssl.key.location", path)?,
+                )?),
                 (None, Some(pem)) => Some(private_key("ssl.key.pem", pem.expose().as_bytes())?),
                 (None, None) => None,
             };
             let chain = match (&self.certificate_location, &self.certificate_pem) {
-                (Some(path), _) => {
-                    Some(certificates("ssl.certificate.location", &read_file("ssl.certificate.location", path)?)?)
-                }
+                (Some(path), _) => Some(certificates(
+                    "ssl.certificate.location",
+                    &read_file("ssl.certificate.location", path)?,
+                )?),
                 (None, Some(pem)) => Some(certificates("ssl.certificate.pem", pem.as_bytes())?),
                 (None, None) => None,
             };
@@ -482,13 +533,21 @@ mod imp {
     }
 
     fn tls_error(key: &str, e: impl fmt::Display) -> SecurityError {
-        ConfigError::Unsupported { key: key.into(), reason: e.to_string() }.into()
+        ConfigError::Unsupported {
+            key: key.into(),
+            reason: e.to_string(),
+        }
+        .into()
     }
 
     fn read_file(key: &str, path: &std::path::Path) -> Result<Vec<u8>, SecurityError> {
         std::fs::read(path).map_err(|e| {
-            ConfigError::File { key: key.into(), path: path.display().to_string(), reason: e.to_string() }
-                .into()
+            ConfigError::File {
+                key: key.into(),
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }
+            .into()
         })
     }
 
@@ -497,16 +556,18 @@ mod imp {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ConfigError::invalid(key, "<PEM>", format!("PEM certificates ({e})")))?;
         if certs.is_empty() {
-            return Err(ConfigError::invalid(key, "<PEM>", "at least one PEM CERTIFICATE block").into());
+            return Err(
+                ConfigError::invalid(key, "<PEM>", "at least one PEM CERTIFICATE block").into(),
+            );
         }
         Ok(certs)
     }
 
     fn add_cas(roots: &mut RootCertStore, key: &str, pem: &[u8]) -> Result<(), SecurityError> {
         for cert in certificates(key, pem)? {
-            roots
-                .add(cert)
-                .map_err(|e| ConfigError::invalid(key, "<PEM>", format!("a valid CA certificate ({e})")))?;
+            roots.add(cert).map_err(|e| {
+                ConfigError::invalid(key, "<PEM>", format!("a valid CA certificate ({e})"))
+            })?;
         }
         Ok(())
     }
@@ -547,9 +608,16 @@ mod imp {
         ) -> Result<ServerCertVerified, rustls::Error> {
             // webpki checks the name last, after the chain, so this error means the chain
             // was good.
-            match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            match self.inner.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ) {
                 Err(rustls::Error::InvalidCertificate(
-                    CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
                 )) => Ok(ServerCertVerified::assertion()),
                 other => other,
             }
@@ -629,7 +697,9 @@ mod imp {
             }
 
             fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-                self.provider.signature_verification_algorithms.supported_schemes()
+                self.provider
+                    .signature_verification_algorithms
+                    .supported_schemes()
             }
         }
     }
@@ -644,24 +714,43 @@ mod tests {
         let mut t = TlsConfig::default();
         assert!(t.hostname_verification());
         assert!(t.uses_builtin_roots());
-        assert!(t.set_property("ssl.ca.location", "/etc/kafka/ca.pem").unwrap());
+        assert!(t
+            .set_property("ssl.ca.location", "/etc/kafka/ca.pem")
+            .unwrap());
         assert!(!t.uses_builtin_roots());
         assert!(t.set_property("ssl.ca.location", "probe").unwrap());
         assert!(t.uses_builtin_roots());
-        assert!(t.set_property("ssl.endpoint.identification.algorithm", "none").unwrap());
+        assert!(t
+            .set_property("ssl.endpoint.identification.algorithm", "none")
+            .unwrap());
         assert!(!t.hostname_verification());
-        assert!(t.set_property("ssl.endpoint.identification.algorithm", "HTTPS").unwrap());
+        assert!(t
+            .set_property("ssl.endpoint.identification.algorithm", "HTTPS")
+            .unwrap());
         assert!(t.hostname_verification());
-        assert!(t.set_property("enable.ssl.certificate.verification", "false").unwrap());
+        assert!(t
+            .set_property("enable.ssl.certificate.verification", "false")
+            .unwrap());
         assert!(t.accepts_invalid_certs());
         assert!(!t.set_property("ssl.unknown.thing", "x").unwrap());
-        let err = t.set_property("ssl.endpoint.identification.algorithm", "ldap").unwrap_err();
+        let err = t
+            .set_property("ssl.endpoint.identification.algorithm", "ldap")
+            .unwrap_err();
         assert!(err.to_string().contains("`https` or `none`"), "{err}");
         assert!(t.set_property("ssl.enabled.protocols", "TLSv1.3").unwrap());
-        assert_eq!(t.versions, TlsVersions { tls12: false, tls13: true });
+        assert_eq!(
+            t.versions,
+            TlsVersions {
+                tls12: false,
+                tls13: true
+            }
+        );
         assert!(t.set_property("ssl.enabled.protocols", "TLSv1.1").is_err());
         assert!(t.set_property("ssl.enabled.protocols", "").is_err());
-        assert_eq!(t.set_property("ssl.cipher.suites", "X").unwrap_err().key(), "ssl.cipher.suites");
+        assert_eq!(
+            t.set_property("ssl.cipher.suites", "X").unwrap_err().key(),
+            "ssl.cipher.suites"
+        );
     }
 
     #[test]
@@ -674,7 +763,8 @@ mod tests {
         assert!(t.set_property("ssl.truststore.location", "/x.jks").is_err());
         assert!(t.set_property("ssl.keystore.type", "JKS").is_err());
         assert!(t.set_property("ssl.keystore.type", "PEM").unwrap());
-        t.set_property("ssl.key.pem", "-----BEGIN PRIVATE KEY-----\nsecretbytes").unwrap();
+        t.set_property("ssl.key.pem", "-----BEGIN PRIVATE KEY-----\nsecretbytes")
+            .unwrap();
         assert!(!format!("{t:?}").contains("secretbytes"));
     }
 
@@ -692,9 +782,18 @@ mod tests {
     #[test]
     fn server_names_accept_dns_names_and_ip_addresses() {
         use rustls_pki_types::ServerName;
-        assert!(matches!(server_name_for("broker-1.example.com").unwrap(), ServerName::DnsName(_)));
-        assert!(matches!(server_name_for("127.0.0.1").unwrap(), ServerName::IpAddress(_)));
-        assert!(matches!(server_name_for("[::1]").unwrap(), ServerName::IpAddress(_)));
+        assert!(matches!(
+            server_name_for("broker-1.example.com").unwrap(),
+            ServerName::DnsName(_)
+        ));
+        assert!(matches!(
+            server_name_for("127.0.0.1").unwrap(),
+            ServerName::IpAddress(_)
+        ));
+        assert!(matches!(
+            server_name_for("[::1]").unwrap(),
+            ServerName::IpAddress(_)
+        ));
         assert!(server_name_for("bad name!").is_err());
     }
 
@@ -707,9 +806,9 @@ mod tests {
         let t = TlsConfig::default().with_ca_location("/nonexistent/ca.pem");
         let err = t.prepare().unwrap_err();
         assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
-        let t = TlsConfig::default()
-            .with_certificate_pem("x")
-            .with_key_pem("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        let t = TlsConfig::default().with_certificate_pem("x").with_key_pem(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        );
         let err = t.prepare().unwrap_err();
         assert!(err.to_string().contains("encrypted"), "{err}");
     }

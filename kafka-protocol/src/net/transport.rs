@@ -70,7 +70,11 @@ impl AsyncRead for Transport {
 }
 
 impl AsyncWrite for Transport {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(feature = "tls")]
@@ -254,9 +258,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> RequestChannel<T> {
             .map_err(|source| SecurityError::Encode { api, source })?;
         let io_err = |source: io::Error| {
             if source.kind() == io::ErrorKind::UnexpectedEof {
-                SecurityError::Closed { stage: api.to_owned() }
+                SecurityError::Closed {
+                    stage: api.to_owned(),
+                }
             } else {
-                SecurityError::Io { stage: api.to_owned(), source }
+                SecurityError::Io {
+                    stage: api.to_owned(),
+                    source,
+                }
             }
         };
         self.io.write_all(&out).await.map_err(io_err)?;
@@ -268,9 +277,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> RequestChannel<T> {
             .map_err(|source| SecurityError::Decode { api, source })?;
         // Grow with the data actually received rather than trusting the size prefix.
         let mut body = Vec::with_capacity(size.min(64 * 1024));
-        (&mut self.io).take(size as u64).read_to_end(&mut body).await.map_err(io_err)?;
+        (&mut self.io)
+            .take(size as u64)
+            .read_to_end(&mut body)
+            .await
+            .map_err(io_err)?;
         if body.len() < size {
-            return Err(SecurityError::Closed { stage: api.to_owned() });
+            return Err(SecurityError::Closed {
+                stage: api.to_owned(),
+            });
         }
         let body = Bytes::from(body);
         match frame::peek_correlation_id(&body) {
@@ -312,7 +327,10 @@ impl SaslRoundTrip for Transport {
     ) -> BoxFuture<'_, Result<ResponseBody, SecurityError>> {
         Box::pin(async move {
             let id = TRANSPORT_CORRELATION_ID.fetch_add(1, Ordering::Relaxed) & i32::MAX;
-            RequestChannel::new(self).with_first_correlation_id(id).send(request, version).await
+            RequestChannel::new(self)
+                .with_first_correlation_id(id)
+                .send(request, version)
+                .await
         })
     }
 }
@@ -324,7 +342,10 @@ mod tests {
     use tokio::io::duplex;
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -359,7 +380,10 @@ mod tests {
             };
             assert_eq!(resp.throttle_time_ms, 7);
             let err = ch.send(req, 3).await.unwrap_err();
-            assert!(matches!(err, SecurityError::UnexpectedResponse { .. }), "{err:?}");
+            assert!(
+                matches!(err, SecurityError::UnexpectedResponse { .. }),
+                "{err:?}"
+            );
             broker.await.unwrap();
         });
     }
@@ -381,7 +405,10 @@ mod tests {
             server.write_all(&[0; 10]).await.unwrap();
             drop(server);
             let err = ch.send(req.clone(), 3).await.unwrap_err();
-            assert!(matches!(err, SecurityError::Closed { .. } | SecurityError::Io { .. }), "{err:?}");
+            assert!(
+                matches!(err, SecurityError::Closed { .. } | SecurityError::Io { .. }),
+                "{err:?}"
+            );
 
             let (client, _server) = duplex(4096);
             let mut ch = RequestChannel::new(client).with_timeout(Duration::from_millis(20));

@@ -25,13 +25,18 @@ pub fn client(
     cfg: &SaslConfig,
     broker_host: Option<&str>,
 ) -> Result<Box<dyn SaslMechanism>, SecurityError> {
-    let host = broker_host.filter(|h| !h.is_empty()).ok_or_else(|| SecurityError::Unavailable {
-        what: "SASL GSSAPI",
-        reason: "GSSAPI needs the broker's host name for the service principal: \
+    let host = broker_host
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| SecurityError::Unavailable {
+            what: "SASL GSSAPI",
+            reason: "GSSAPI needs the broker's host name for the service principal: \
                  use sasl::authenticate_broker"
-            .into(),
-    })?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+                .into(),
+        })?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     Ok(Box::new(imp::GssapiClient::new(
         cfg.kerberos_service_name(),
         host,
@@ -93,7 +98,10 @@ mod imp {
 
         fn error(&mut self, detail: impl Into<String>) -> SecurityError {
             self.state = State::Failed;
-            SecurityError::Mechanism { mechanism: "GSSAPI".into(), detail: detail.into() }
+            SecurityError::Mechanism {
+                mechanism: "GSSAPI".into(),
+                detail: detail.into(),
+            }
         }
 
         fn context(&mut self) -> Result<ClientCtx, SecurityError> {
@@ -105,15 +113,20 @@ mod imp {
                 Some(p) => {
                     let principal = p.clone();
                     let name = Name::new(principal.as_bytes(), Some(GSS_NT_KRB5_PRINCIPAL))
-                        .map_err(|e| self.error(format!("bad sasl.kerberos.principal {principal:?}: {e}")))?;
-                    let cred = Cred::acquire(Some(&name), None, CredUsage::Initiate, None).map_err(|e| {
-                        self.error(format!("no Kerberos credentials for {principal:?}: {e}"))
-                    })?;
+                        .map_err(|e| {
+                            self.error(format!("bad sasl.kerberos.principal {principal:?}: {e}"))
+                        })?;
+                    let cred = Cred::acquire(Some(&name), None, CredUsage::Initiate, None)
+                        .map_err(|e| {
+                            self.error(format!("no Kerberos credentials for {principal:?}: {e}"))
+                        })?;
                     Some(cred)
                 }
                 None => None,
             };
-            let flags = CtxFlags::GSS_C_MUTUAL_FLAG | CtxFlags::GSS_C_SEQUENCE_FLAG | CtxFlags::GSS_C_INTEG_FLAG;
+            let flags = CtxFlags::GSS_C_MUTUAL_FLAG
+                | CtxFlags::GSS_C_SEQUENCE_FLAG
+                | CtxFlags::GSS_C_INTEG_FLAG;
             Ok(ClientCtx::new(cred, target, flags, Some(GSS_MECH_KRB5)))
         }
     }
@@ -133,7 +146,11 @@ mod imp {
                 Ok(None) => Vec::new(),
                 Err(e) => return Err(self.error(format!("cannot start the Kerberos context: {e}"))),
             };
-            self.state = if ctx.is_complete() { State::AwaitSecurityLayer(ctx) } else { State::Negotiating(ctx) };
+            self.state = if ctx.is_complete() {
+                State::AwaitSecurityLayer(ctx)
+            } else {
+                State::Negotiating(ctx)
+            };
             Ok(token)
         }
 
@@ -144,18 +161,30 @@ mod imp {
                         Ok(out) => out.map(|t| t.to_vec()).unwrap_or_default(),
                         Err(e) => return Err(self.error(format!("Kerberos context failed: {e}"))),
                     };
-                    self.state =
-                        if ctx.is_complete() { State::AwaitSecurityLayer(ctx) } else { State::Negotiating(ctx) };
+                    self.state = if ctx.is_complete() {
+                        State::AwaitSecurityLayer(ctx)
+                    } else {
+                        State::Negotiating(ctx)
+                    };
                     Ok(SaslStep::Respond(out))
                 }
                 State::AwaitSecurityLayer(mut ctx) => {
                     let offer = match ctx.unwrap(server_message) {
                         Ok(offer) => offer.to_vec(),
-                        Err(e) => return Err(self.error(format!("cannot unwrap the security layer offer: {e}"))),
+                        Err(e) => {
+                            return Err(
+                                self.error(format!("cannot unwrap the security layer offer: {e}"))
+                            )
+                        }
                     };
                     let layers = match offer.as_slice() {
                         [layers, _, _, _] => *layers,
-                        _ => return Err(self.error(format!("security layer offer has {} bytes, not 4", offer.len()))),
+                        _ => {
+                            return Err(self.error(format!(
+                                "security layer offer has {} bytes, not 4",
+                                offer.len()
+                            )))
+                        }
                     };
                     if layers & NO_SECURITY_LAYER == 0 {
                         return Err(self.error("the broker requires a SASL security layer, which Kafka clients do not use"));
@@ -163,7 +192,11 @@ mod imp {
                     // No security layer, no maximum size, no authorization identity.
                     let reply = match ctx.wrap(false, &[NO_SECURITY_LAYER, 0, 0, 0]) {
                         Ok(reply) => reply.to_vec(),
-                        Err(e) => return Err(self.error(format!("cannot wrap the security layer choice: {e}"))),
+                        Err(e) => {
+                            return Err(
+                                self.error(format!("cannot wrap the security layer choice: {e}"))
+                            )
+                        }
                     };
                     self.state = State::AwaitOutcome;
                     Ok(SaslStep::Respond(reply))
@@ -172,13 +205,18 @@ mod imp {
                     self.state = State::Done;
                     Ok(SaslStep::Done)
                 }
-                State::Start | State::Done | State::Failed => Err(self.error("server message out of sequence")),
+                State::Start | State::Done | State::Failed => {
+                    Err(self.error("server message out of sequence"))
+                }
             }
         }
 
         fn step_is_expensive(&self) -> bool {
             // Context steps may contact the KDC.
-            !matches!(self.state, State::AwaitOutcome | State::Done | State::Failed)
+            !matches!(
+                self.state,
+                State::AwaitOutcome | State::Done | State::Failed
+            )
         }
     }
 }

@@ -27,9 +27,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-use crate::messages::{
-    RequestBody, ResponseBody, SaslAuthenticateRequest, SaslHandshakeRequest,
-};
+use crate::messages::{RequestBody, ResponseBody, SaslAuthenticateRequest, SaslHandshakeRequest};
 use crate::net::security::{ConfigError, Secret, SecurityError, SecurityProtocol};
 
 use self::oauthbearer::OAuthBearerTokenProvider;
@@ -153,8 +151,17 @@ impl fmt::Debug for SaslConfig {
             .field("mechanism", &self.mechanism)
             .field("username", &self.username)
             .field("password", &self.password)
-            .field("oauthbearer_extensions", &self.oauthbearer_extensions.keys().collect::<Vec<_>>())
-            .field("oauthbearer_token_provider", &self.oauthbearer_token_provider.as_ref().map(|_| "<provider>"))
+            .field(
+                "oauthbearer_extensions",
+                &self.oauthbearer_extensions.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "oauthbearer_token_provider",
+                &self
+                    .oauthbearer_token_provider
+                    .as_ref()
+                    .map(|_| "<provider>"),
+            )
             .field("oauthbearer_unsecure_jwt", &self.oauthbearer_unsecure_jwt)
             .field("oauthbearer_config", &self.oauthbearer_config)
             .field("kerberos_service_name", &self.kerberos_service_name)
@@ -287,8 +294,9 @@ impl SaslConfig {
                     let (k, v) = pair.split_once('=').ok_or_else(|| {
                         ConfigError::invalid(key, value, "comma-separated key=value pairs")
                     })?;
-                    oauthbearer::check_extension(k, v)
-                        .map_err(|_| ConfigError::invalid(key, value, oauthbearer::EXTENSION_RULE))?;
+                    oauthbearer::check_extension(k, v).map_err(|_| {
+                        ConfigError::invalid(key, value, oauthbearer::EXTENSION_RULE)
+                    })?;
                     extensions.insert(k.to_owned(), v.to_owned());
                 }
                 self.oauthbearer_extensions = extensions;
@@ -297,7 +305,8 @@ impl SaslConfig {
                 self.oauthbearer_unsecure_jwt = crate::net::security::parse_bool(key, value)?
             }
             "sasl.oauthbearer.config" => {
-                self.oauthbearer_config = Some(oauthbearer::UnsecuredJwtProvider::from_config(value)?)
+                self.oauthbearer_config =
+                    Some(oauthbearer::UnsecuredJwtProvider::from_config(value)?)
             }
             "sasl.kerberos.service.name" => {
                 if value.trim().is_empty() {
@@ -316,18 +325,22 @@ impl SaslConfig {
             | "sasl.client.callback.handler.class" => {
                 return Err(ConfigError::Unsupported {
                     key: key.into(),
-                    reason: "fetching OAUTHBEARER tokens (OIDC, callback classes) is not built in; \
+                    reason:
+                        "fetching OAUTHBEARER tokens (OIDC, callback classes) is not built in; \
                              supply an OAuthBearerTokenProvider with \
                              SaslConfig::with_oauthbearer_token_provider"
-                        .into(),
+                            .into(),
                 })
             }
-            "sasl.kerberos.keytab" | "sasl.kerberos.kinit.cmd" | "sasl.kerberos.min.time.before.relogin" => {
+            "sasl.kerberos.keytab"
+            | "sasl.kerberos.kinit.cmd"
+            | "sasl.kerberos.min.time.before.relogin" => {
                 return Err(ConfigError::Unsupported {
                     key: key.into(),
-                    reason: "GSSAPI uses the system Kerberos library's ticket cache: run kinit, or \
+                    reason:
+                        "GSSAPI uses the system Kerberos library's ticket cache: run kinit, or \
                              point KRB5_CLIENT_KTNAME at the keytab"
-                        .into(),
+                            .into(),
                 })
             }
             _ => return Ok(false),
@@ -364,11 +377,15 @@ impl SaslConfig {
                 }
             }
             SaslMechanismKind::OAuthBearer => {
-                if self.oauthbearer_token_provider.is_none() && self.unsecured_jwt_provider().is_none() {
+                if self.oauthbearer_token_provider.is_none()
+                    && self.unsecured_jwt_provider().is_none()
+                {
                     if self.oauthbearer_unsecure_jwt {
                         return Err(ConfigError::Missing {
                             key: "sasl.oauthbearer.config".into(),
-                            reason: "enable.sasl.oauthbearer.unsecure.jwt=true needs principal=<name>".into(),
+                            reason:
+                                "enable.sasl.oauthbearer.unsecure.jwt=true needs principal=<name>"
+                                    .into(),
                         });
                     }
                     return Err(ConfigError::Missing {
@@ -427,7 +444,8 @@ impl SaslConfig {
                 self.username = Some(u);
                 self.password = Some(Secret::new(p));
                 self.scram_token_auth = module == known[1]
-                    && jaas_option(value, "tokenauth").is_some_and(|t| t.eq_ignore_ascii_case("true"));
+                    && jaas_option(value, "tokenauth")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("true"));
                 Ok(())
             }
             _ => Err(ConfigError::Missing {
@@ -442,7 +460,10 @@ impl SaslConfig {
 fn jaas_option(line: &str, name: &str) -> Option<String> {
     let mut rest = line;
     while let Some(pos) = rest.find(name) {
-        let before_ok = rest[..pos].chars().next_back().is_none_or(char::is_whitespace);
+        let before_ok = rest[..pos]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
         let after = &rest[pos + name.len()..];
         let after_trimmed = after.trim_start();
         if before_ok {
@@ -547,7 +568,11 @@ impl SaslSession {
     /// clamped). `None` when the session does not expire.
     pub fn reauthenticate_after(&self, jitter: f64) -> Option<Duration> {
         let lifetime = self.session_lifetime_ms.filter(|ms| *ms > 0)?;
-        let jitter = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+        let jitter = if jitter.is_nan() {
+            0.0
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
         let fraction = 0.85 + 0.10 * jitter;
         let ms = (lifetime as f64 * fraction) as u64;
         Some(Duration::from_millis(ms))
@@ -591,7 +616,10 @@ pub async fn mechanism_for(
             } else {
                 scram::ScramHash::Sha512
             };
-            Box::new(scram::ScramClient::new(hash, username, password)?.with_token_auth(cfg.scram_token_auth))
+            Box::new(
+                scram::ScramClient::new(hash, username, password)?
+                    .with_token_auth(cfg.scram_token_auth),
+            )
         }
         SaslMechanismKind::OAuthBearer => {
             let provider = cfg
@@ -603,7 +631,10 @@ pub async fn mechanism_for(
                     reason: "sasl.mechanism=OAUTHBEARER needs a token provider".into(),
                 })?;
             let token = provider.token().await?;
-            Box::new(oauthbearer::OAuthBearerClient::new(token, &cfg.oauthbearer_extensions)?)
+            Box::new(oauthbearer::OAuthBearerClient::new(
+                token,
+                &cfg.oauthbearer_extensions,
+            )?)
         }
         SaslMechanismKind::Gssapi => gssapi::client(cfg, broker_host)?,
     })
@@ -656,7 +687,9 @@ pub async fn authenticate_broker<IO: SaslRoundTrip + ?Sized>(
     let name = mechanism.name().to_owned();
 
     let request = SaslHandshakeRequest::default().with_mechanism(name.clone());
-    let response = io.round_trip(RequestBody::SaslHandshake(request), handshake_version).await?;
+    let response = io
+        .round_trip(RequestBody::SaslHandshake(request), handshake_version)
+        .await?;
     let ResponseBody::SaslHandshake(handshake) = response else {
         return Err(unexpected("SaslHandshake", &response));
     };
@@ -668,18 +701,23 @@ pub async fn authenticate_broker<IO: SaslRoundTrip + ?Sized>(
                 enabled: handshake.mechanisms,
             })
         }
-        code => return Err(SecurityError::HandshakeFailed { mechanism: name, error_code: code }),
+        code => {
+            return Err(SecurityError::HandshakeFailed {
+                mechanism: name,
+                error_code: code,
+            })
+        }
     }
 
-    let (returned, message) =
-        run_mechanism(mechanism, &name, |m| m.initial_response()).await?;
+    let (returned, message) = run_mechanism(mechanism, &name, |m| m.initial_response()).await?;
     mechanism = returned;
     let mut message = message?;
     let mut session_lifetime_ms = None;
     loop {
         let request = SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message));
-        let response =
-            io.round_trip(RequestBody::SaslAuthenticate(request), authenticate_version).await?;
+        let response = io
+            .round_trip(RequestBody::SaslAuthenticate(request), authenticate_version)
+            .await?;
         let ResponseBody::SaslAuthenticate(response) = response else {
             return Err(unexpected("SaslAuthenticate", &response));
         };
@@ -704,14 +742,18 @@ pub async fn authenticate_broker<IO: SaslRoundTrip + ?Sized>(
             .then_some(response.session_lifetime_ms)
             .or(session_lifetime_ms);
         let auth_bytes = response.auth_bytes;
-        let (returned, step) = run_mechanism(mechanism, &name, move |m| m.step(&auth_bytes)).await?;
+        let (returned, step) =
+            run_mechanism(mechanism, &name, move |m| m.step(&auth_bytes)).await?;
         mechanism = returned;
         let step = step?;
         match step {
             SaslStep::Respond(next) => message = next,
             SaslStep::Done => {
                 tracing::debug!(mechanism = %name, ?session_lifetime_ms, "SASL authentication succeeded");
-                return Ok(SaslSession { mechanism: kind, session_lifetime_ms });
+                return Ok(SaslSession {
+                    mechanism: kind,
+                    session_lifetime_ms,
+                });
             }
         }
     }
@@ -747,7 +789,10 @@ fn unexpected(api: &'static str, response: &ResponseBody) -> SecurityError {
 }
 
 fn describe_error_code(code: i16) -> String {
-    format!("{} (the broker sent no message)", crate::ErrorCode::from_i16(code))
+    format!(
+        "{} (the broker sent no message)",
+        crate::ErrorCode::from_i16(code)
+    )
 }
 
 #[cfg(test)]
@@ -770,7 +815,11 @@ mod tests {
         ) -> BoxFuture<'_, Result<ResponseBody, SecurityError>> {
             self.requests.push((request, version));
             let next = self.responses.pop_front();
-            Box::pin(async move { next.ok_or(SecurityError::Closed { stage: "test".into() }) })
+            Box::pin(async move {
+                next.ok_or(SecurityError::Closed {
+                    stage: "test".into(),
+                })
+            })
         }
     }
 
@@ -782,7 +831,10 @@ mod tests {
     }
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     #[test]
@@ -800,12 +852,22 @@ mod tests {
         };
         let session = run(authenticate(&mut io, &plain_config(), 1, 2)).unwrap();
         assert_eq!(session.session_lifetime_ms, Some(60_000));
-        assert_eq!(session.reauthenticate_after(0.0), Some(Duration::from_millis(51_000)));
-        assert_eq!(session.reauthenticate_after(1.0), Some(Duration::from_millis(57_000)));
-        let RequestBody::SaslHandshake(h) = &io.requests[0].0 else { panic!() };
+        assert_eq!(
+            session.reauthenticate_after(0.0),
+            Some(Duration::from_millis(51_000))
+        );
+        assert_eq!(
+            session.reauthenticate_after(1.0),
+            Some(Duration::from_millis(57_000))
+        );
+        let RequestBody::SaslHandshake(h) = &io.requests[0].0 else {
+            panic!()
+        };
         assert_eq!(h.mechanism, "PLAIN");
         assert_eq!(io.requests[0].1, 1);
-        let RequestBody::SaslAuthenticate(a) = &io.requests[1].0 else { panic!() };
+        let RequestBody::SaslAuthenticate(a) = &io.requests[1].0 else {
+            panic!()
+        };
         assert_eq!(&a.auth_bytes[..], b"\0alice\0pw");
         assert_eq!(io.requests[1].1, 2);
     }
@@ -822,7 +884,10 @@ mod tests {
         };
         let err = run(authenticate(&mut io, &plain_config(), 1, 1)).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("PLAIN") && text.contains("SCRAM-SHA-256, GSSAPI"), "{text}");
+        assert!(
+            text.contains("PLAIN") && text.contains("SCRAM-SHA-256, GSSAPI"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -839,7 +904,11 @@ mod tests {
             requests: vec![],
         };
         match run(authenticate(&mut io, &plain_config(), 1, 1)).unwrap_err() {
-            SecurityError::AuthenticationFailed { mechanism, error_code, broker_message } => {
+            SecurityError::AuthenticationFailed {
+                mechanism,
+                error_code,
+                broker_message,
+            } => {
                 assert_eq!(mechanism, "PLAIN");
                 assert_eq!(error_code, 58);
                 assert_eq!(broker_message, "Invalid username or password");
@@ -873,9 +942,15 @@ mod tests {
 
     #[test]
     fn handshake_v0_is_refused() {
-        let mut io = Scripted { responses: VecDeque::new(), requests: vec![] };
+        let mut io = Scripted {
+            responses: VecDeque::new(),
+            requests: vec![],
+        };
         let err = run(authenticate(&mut io, &plain_config(), 0, 0)).unwrap_err();
-        assert!(matches!(err, SecurityError::UnsupportedVersion { required: 1, .. }), "{err:?}");
+        assert!(
+            matches!(err, SecurityError::UnsupportedVersion { required: 1, .. }),
+            "{err:?}"
+        );
         assert!(io.requests.is_empty());
     }
 
@@ -896,21 +971,40 @@ mod tests {
         )
         .unwrap();
         assert!(c.scram_token_auth);
-        let err = c.set_property("sasl.jaas.config", "com.example.Other required;").unwrap_err();
+        let err = c
+            .set_property("sasl.jaas.config", "com.example.Other required;")
+            .unwrap_err();
         assert_eq!(err.key(), "sasl.jaas.config");
     }
 
     #[test]
     fn extensions_and_mechanisms_are_validated() {
         let mut c = SaslConfig::default();
-        c.set_property("sasl.oauthbearer.extensions", "traceId=abc, logicalCluster=lkc-1").unwrap();
+        c.set_property(
+            "sasl.oauthbearer.extensions",
+            "traceId=abc, logicalCluster=lkc-1",
+        )
+        .unwrap();
         assert_eq!(c.oauthbearer_extensions().len(), 2);
-        assert!(c.set_property("sasl.oauthbearer.extensions", "auth=x").is_err());
-        assert!(c.set_property("sasl.oauthbearer.extensions", "no-pair").is_err());
-        let err = c.set_property("sasl.oauthbearer.method", "oidc").unwrap_err();
-        assert!(err.to_string().contains("OAuthBearerTokenProvider"), "{err}");
-        assert!(c.set_property("sasl.oauthbearer.method", "default").unwrap());
-        let err = c.set_property("sasl.kerberos.keytab", "/etc/k.keytab").unwrap_err();
+        assert!(c
+            .set_property("sasl.oauthbearer.extensions", "auth=x")
+            .is_err());
+        assert!(c
+            .set_property("sasl.oauthbearer.extensions", "no-pair")
+            .is_err());
+        let err = c
+            .set_property("sasl.oauthbearer.method", "oidc")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("OAuthBearerTokenProvider"),
+            "{err}"
+        );
+        assert!(c
+            .set_property("sasl.oauthbearer.method", "default")
+            .unwrap());
+        let err = c
+            .set_property("sasl.kerberos.keytab", "/etc/k.keytab")
+            .unwrap_err();
         assert!(err.to_string().contains("KRB5_CLIENT_KTNAME"), "{err}");
         let err = c.set_property("sasl.mechanism", "DIGEST-MD5").unwrap_err();
         assert!(err.to_string().contains("SCRAM-SHA-512"), "{err}");

@@ -124,18 +124,21 @@ impl UnsecuredJwtProvider {
                 "principalClaimName" => provider.principal_claim = v.to_owned(),
                 "scopeClaimName" => provider.scope_claim = v.to_owned(),
                 "scope" => {
-                    provider.scope = v.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+                    provider.scope = v
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
                 }
                 "lifeSeconds" => {
-                    provider.life_seconds = v
-                        .parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| ConfigError::invalid(KEY, config, "lifeSeconds=<positive integer>"))?
+                    provider.life_seconds = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        ConfigError::invalid(KEY, config, "lifeSeconds=<positive integer>")
+                    })?
                 }
                 _ => match k.strip_prefix("extension_") {
                     Some(name) => {
-                        check_extension(name, v).map_err(|_| ConfigError::invalid(KEY, config, EXTENSION_RULE))?;
+                        check_extension(name, v)
+                            .map_err(|_| ConfigError::invalid(KEY, config, EXTENSION_RULE))?;
                         provider.extensions.insert(name.to_owned(), v.to_owned());
                     }
                     None => return Err(ConfigError::invalid(KEY, config, expected)),
@@ -164,7 +167,11 @@ impl UnsecuredJwtProvider {
         );
         if !self.scope.is_empty() {
             let scope: Vec<String> = self.scope.iter().map(|s| json_string(s)).collect();
-            claims.push_str(&format!(",{}:[{}]", json_string(&self.scope_claim), scope.join(",")));
+            claims.push_str(&format!(
+                ",{}:[{}]",
+                json_string(&self.scope_claim),
+                scope.join(",")
+            ));
         }
         claims.push('}');
         let value = format!(
@@ -210,11 +217,17 @@ fn json_string(s: &str) -> String {
 /// Checks one extension against RFC 7628 section 3.1 (and Kafka's reserved `auth` key).
 pub(crate) fn check_extension(key: &str, value: &str) -> Result<(), ConfigError> {
     let key_ok = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphabetic()) && key != "auth";
-    let value_ok = value.bytes().all(|b| matches!(b, 0x21..=0x7e | b' ' | b'\t' | b'\r' | b'\n'));
+    let value_ok = value
+        .bytes()
+        .all(|b| matches!(b, 0x21..=0x7e | b' ' | b'\t' | b'\r' | b'\n'));
     if key_ok && value_ok {
         Ok(())
     } else {
-        Err(ConfigError::invalid("sasl.oauthbearer.extensions", &format!("{key}=..."), EXTENSION_RULE))
+        Err(ConfigError::invalid(
+            "sasl.oauthbearer.extensions",
+            &format!("{key}=..."),
+            EXTENSION_RULE,
+        ))
     }
 }
 
@@ -255,17 +268,26 @@ impl OAuthBearerClient {
         let value = token.value.expose();
         // RFC 6750 b64token characters; anything else would break the message framing.
         let token_ok = !value.is_empty()
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b));
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b));
         if !token_ok {
             return Err(SecurityError::token_provider(
                 "the token is empty or has characters outside the RFC 6750 token alphabet",
             ));
         }
-        Ok(Self { token: token.value, extensions: all, state: State::Initial })
+        Ok(Self {
+            token: token.value,
+            extensions: all,
+            state: State::Initial,
+        })
     }
 
     fn error(&self, detail: impl Into<String>) -> SecurityError {
-        SecurityError::Mechanism { mechanism: "OAUTHBEARER".into(), detail: detail.into() }
+        SecurityError::Mechanism {
+            mechanism: "OAUTHBEARER".into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -335,7 +357,11 @@ mod tests {
     use super::*;
 
     fn token() -> OAuthBearerToken {
-        OAuthBearerToken::new("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", 1_700_000_000_000, "alice")
+        OAuthBearerToken::new(
+            "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.",
+            1_700_000_000_000,
+            "alice",
+        )
     }
 
     #[test]
@@ -381,13 +407,18 @@ mod tests {
     fn unsecured_jwt_has_alg_none_and_the_claims() {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         use base64::Engine as _;
-        let p = UnsecuredJwtProvider::from_config("principal=ad\"min scope=read,write lifeSeconds=60 extension_traceId=x")
-            .unwrap();
+        let p = UnsecuredJwtProvider::from_config(
+            "principal=ad\"min scope=read,write lifeSeconds=60 extension_traceId=x",
+        )
+        .unwrap();
         let t = p.token_at(1_700_000_000_123);
         let parts: Vec<&str> = t.value.expose().split('.').collect();
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[2], "");
-        assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"none"}"#);
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(parts[0]).unwrap(),
+            br#"{"alg":"none"}"#
+        );
         let claims = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(
             claims,

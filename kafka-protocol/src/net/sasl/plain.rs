@@ -17,7 +17,11 @@ pub struct PlainClient {
 impl PlainClient {
     /// A client for `username` / `password`.
     pub fn new(username: impl Into<String>, password: Secret) -> Self {
-        Self { username: username.into(), password, sent: false }
+        Self {
+            username: username.into(),
+            password,
+            sent: false,
+        }
     }
 }
 

@@ -129,7 +129,12 @@ impl ScramClient {
             mechanism: hash.mechanism().into(),
             detail: format!("cannot draw a random nonce: {e}"),
         })?;
-        Ok(Self::with_nonce(hash, username, password, BASE64.encode(raw)))
+        Ok(Self::with_nonce(
+            hash,
+            username,
+            password,
+            BASE64.encode(raw),
+        ))
     }
 
     /// A client with a given nonce: for tests with fixed vectors only. The nonce must be
@@ -160,7 +165,10 @@ impl ScramClient {
 
     fn error(&mut self, detail: impl Into<String>) -> SecurityError {
         self.state = State::Failed;
-        SecurityError::Mechanism { mechanism: self.hash.mechanism().into(), detail: detail.into() }
+        SecurityError::Mechanism {
+            mechanism: self.hash.mechanism().into(),
+            detail: detail.into(),
+        }
     }
 
     fn server_first(
@@ -181,7 +189,9 @@ impl ScramClient {
         for (i, attr) in text.split(',').enumerate() {
             match attr.split_once('=') {
                 Some(("m", _)) if i == 0 => {
-                    return Err(self.error("server requires an unsupported mandatory extension (m=)"))
+                    return Err(
+                        self.error("server requires an unsupported mandatory extension (m=)")
+                    )
                 }
                 Some(("r", v)) => nonce = Some(v),
                 Some(("s", v)) => salt = Some(v),
@@ -218,20 +228,21 @@ impl ScramClient {
         let client_key = h.hmac(&salted, b"Client Key");
         let stored_key = h.hash(&client_key);
         let client_signature = h.hmac(&stored_key, auth_message.as_bytes());
-        let proof: Vec<u8> =
-            client_key.iter().zip(&client_signature).map(|(k, s)| k ^ s).collect();
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&client_signature)
+            .map(|(k, s)| k ^ s)
+            .collect();
         let server_key = h.hmac(&salted, b"Server Key");
         let server_signature = h.hmac(&server_key, auth_message.as_bytes());
 
         self.state = State::ClientFinalSent { server_signature };
-        Ok(SaslStep::Respond(format!("{without_proof},p={}", BASE64.encode(proof)).into_bytes()))
+        Ok(SaslStep::Respond(
+            format!("{without_proof},p={}", BASE64.encode(proof)).into_bytes(),
+        ))
     }
 
-    fn server_final(
-        &mut self,
-        expected: &[u8],
-        message: &[u8],
-    ) -> Result<SaslStep, SecurityError> {
+    fn server_final(&mut self, expected: &[u8], message: &[u8]) -> Result<SaslStep, SecurityError> {
         let Ok(text) = std::str::from_utf8(message) else {
             return Err(self.error("server-final-message is not UTF-8"));
         };
@@ -274,8 +285,11 @@ impl SaslMechanism for ScramClient {
         if !matches!(self.state, State::Initial) {
             return Err(self.error("client-first-message requested twice"));
         }
-        let mut client_first_bare =
-            format!("n={},r={}", escape_username(&self.username), self.client_nonce);
+        let mut client_first_bare = format!(
+            "n={},r={}",
+            escape_username(&self.username),
+            self.client_nonce
+        );
         if self.token_auth {
             client_first_bare.push_str(",tokenauth=true");
         }
@@ -320,13 +334,21 @@ mod tests {
     const SERVER_FINAL: &str = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
     fn rfc_client() -> ScramClient {
-        ScramClient::with_nonce(ScramHash::Sha256, "user", Secret::new("pencil"), CLIENT_NONCE)
+        ScramClient::with_nonce(
+            ScramHash::Sha256,
+            "user",
+            Secret::new("pencil"),
+            CLIENT_NONCE,
+        )
     }
 
     #[test]
     fn rfc7677_sha256_vector() {
         let mut c = rfc_client();
-        assert_eq!(c.initial_response().unwrap(), b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+        assert_eq!(
+            c.initial_response().unwrap(),
+            b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+        );
         assert!(c.step_is_expensive());
         let SaslStep::Respond(client_final) = c.step(SERVER_FIRST.as_bytes()).unwrap() else {
             panic!("expected client-final");
@@ -341,8 +363,13 @@ mod tests {
         let mut c = rfc_client();
         c.initial_response().unwrap();
         c.step(SERVER_FIRST.as_bytes()).unwrap();
-        let err = c.step(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap_err();
-        assert!(err.to_string().contains("server signature mismatch"), "{err}");
+        let err = c
+            .step(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("server signature mismatch"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -351,7 +378,11 @@ mod tests {
         c.initial_response().unwrap();
         c.step(SERVER_FIRST.as_bytes()).unwrap();
         match c.step(b"e=invalid-proof").unwrap_err() {
-            SecurityError::AuthenticationFailed { broker_message, mechanism, .. } => {
+            SecurityError::AuthenticationFailed {
+                broker_message,
+                mechanism,
+                ..
+            } => {
                 assert_eq!(broker_message, "invalid-proof");
                 assert_eq!(mechanism, "SCRAM-SHA-256");
             }
@@ -405,10 +436,15 @@ mod tests {
     #[test]
     fn delegation_tokens_add_the_tokenauth_extension() {
         let mut c = rfc_client().with_token_auth(true);
-        assert_eq!(c.initial_response().unwrap(), b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO,tokenauth=true");
+        assert_eq!(
+            c.initial_response().unwrap(),
+            b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO,tokenauth=true"
+        );
         // The extension is part of client-first-bare, hence of the AuthMessage: the proof
         // differs from the RFC vector's.
-        let SaslStep::Respond(m) = c.step(SERVER_FIRST.as_bytes()).unwrap() else { panic!() };
+        let SaslStep::Respond(m) = c.step(SERVER_FIRST.as_bytes()).unwrap() else {
+            panic!()
+        };
         assert_ne!(String::from_utf8(m).unwrap(), CLIENT_FINAL);
     }
 
