@@ -65,3 +65,44 @@ async fn finds_a_group_coordinator_on_real_kafka() {
     assert!(client.metadata().brokers.contains_key(&coordinator));
     client.close().await;
 }
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// SASL (PLAIN and SCRAM) and TLS through the client's connection set-up.
+#[tokio::test]
+async fn secured_listeners_on_real_kafka() {
+    let Some(sasl) = env("KAFKA_SASL_PLAINTEXT_BOOTSTRAP") else {
+        eprintln!("skipped: KAFKA_SASL_PLAINTEXT_BOOTSTRAP is not set");
+        return;
+    };
+    let user = env("KAFKA_SASL_SCRAM_USERNAME").unwrap_or_else(|| "scram-user".into());
+    let password = env("KAFKA_SASL_SCRAM_PASSWORD").unwrap_or_else(|| "scram-secret".into());
+    let mut cases: Vec<Vec<(&str, String)>> = vec![vec![
+        ("bootstrap.servers", sasl),
+        ("security.protocol", "SASL_PLAINTEXT".into()),
+        ("sasl.mechanism", "SCRAM-SHA-512".into()),
+        ("sasl.username", user.clone()),
+        ("sasl.password", password.clone()),
+    ]];
+    if let (Some(ssl), Some(ca)) = (env("KAFKA_SASL_SSL_BOOTSTRAP"), env("KAFKA_SSL_CA_FILE")) {
+        cases.push(vec![
+            ("bootstrap.servers", ssl),
+            ("security.protocol", "SASL_SSL".into()),
+            ("ssl.ca.location", ca),
+            ("sasl.mechanism", "SCRAM-SHA-256".into()),
+            ("sasl.username", user),
+            ("sasl.password", password),
+        ]);
+    } else {
+        eprintln!("SASL_SSL case skipped: KAFKA_SASL_SSL_BOOTSTRAP or KAFKA_SSL_CA_FILE is not set");
+    }
+    for case in cases {
+        let config = ClientConfig::from_properties(case.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        let client = Client::connect(config).await.unwrap();
+        let id = *client.metadata().brokers.keys().next().unwrap();
+        client.send_to_broker(id, &MetadataRequest::default().with_topics(None)).await.unwrap();
+        client.close().await;
+    }
+}

@@ -13,6 +13,7 @@ use crate::frame::DEFAULT_MAX_FRAME_SIZE;
 
 use super::error::ConfigError;
 use super::hooks::{Hooks, NoHooks};
+use super::security::SecurityConfig;
 
 /// What the client does when every known broker is unreachable (KIP-899,
 /// `metadata.recovery.strategy`).
@@ -47,7 +48,7 @@ pub struct ClientConfig {
     pub(crate) metadata_recovery_strategy: MetadataRecoveryStrategy,
     pub(crate) max_frame_size: usize,
     pub(crate) allow_auto_topic_creation: bool,
-    pub(crate) security: SecuritySettings,
+    pub(crate) security: SecurityConfig,
     pub(crate) hooks: Arc<dyn Hooks>,
     pub(crate) jitter_seed: Option<u64>,
     pub(crate) software_name: String,
@@ -117,6 +118,11 @@ impl ClientConfig {
         self.max_in_flight
     }
 
+    /// `security.protocol`, `ssl.*` and `sasl.*`.
+    pub fn security(&self) -> &SecurityConfig {
+        &self.security
+    }
+
     /// The hooks installed with [`ClientConfigBuilder::hooks`].
     pub fn hooks(&self) -> &Arc<dyn Hooks> {
         &self.hooks
@@ -173,7 +179,7 @@ impl Default for ClientConfigBuilder {
                 metadata_recovery_strategy: MetadataRecoveryStrategy::Rebootstrap,
                 max_frame_size: DEFAULT_MAX_FRAME_SIZE,
                 allow_auto_topic_creation: false,
-                security: SecuritySettings::default(),
+                security: SecurityConfig::default(),
                 hooks: Arc::new(NoHooks),
                 jitter_seed: None,
                 software_name: SOFTWARE_NAME.to_owned(),
@@ -301,6 +307,12 @@ impl ClientConfigBuilder {
     /// brokers that allow it. Default `false`.
     pub fn allow_auto_topic_creation(mut self, allow: bool) -> Self {
         self.config.allow_auto_topic_creation = allow;
+        self
+    }
+
+    /// `security.protocol`, `ssl.*` and `sasl.*`: TLS and SASL settings. Default PLAINTEXT.
+    pub fn security(mut self, security: SecurityConfig) -> Self {
+        self.config.security = security;
         self
     }
 
@@ -502,40 +514,6 @@ pub(crate) fn parse_properties_text(text: &str) -> Result<Vec<(String, String)>,
         out.push((key.to_owned(), value.to_owned()));
     }
     Ok(out)
-}
-
-// HOOK(security): until `net::security::SecurityConfig` lands (TLS + SASL branch), only
-// PLAINTEXT is accepted; `ssl.*` and `sasl.*` keys are recognised and refused with a
-// reason, so configs that need them fail loudly instead of connecting in plaintext.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SecuritySettings {
-    _private: (),
-}
-
-impl SecuritySettings {
-    fn set_property(&mut self, key: &str, value: &str) -> Result<bool, ConfigError> {
-        if key == "security.protocol" {
-            return match value.to_ascii_uppercase().as_str() {
-                "PLAINTEXT" => Ok(true),
-                "SSL" | "SASL_PLAINTEXT" | "SASL_SSL" => Err(ConfigError::invalid(
-                    key,
-                    "TLS and SASL are not available in this build; allowed: PLAINTEXT",
-                )),
-                _ => Err(ConfigError::invalid(
-                    key,
-                    "allowed values: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL",
-                )),
-            };
-        }
-        if key.starts_with("ssl.") || key.starts_with("sasl.") {
-            return Err(ConfigError::invalid(key, "TLS and SASL are not available in this build"));
-        }
-        Ok(false)
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -29,15 +29,23 @@ use tracing::Instrument;
 
 use crate::codec::{Message, Request, VersionRange};
 use crate::frame;
-use crate::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, ProduceRequest, RequestHeader};
+use crate::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, ProduceRequest, RequestBody, RequestHeader,
+    ResponseBody,
+};
 
+use futures::future::BoxFuture;
+
+use super::backoff::Jitter;
 use super::config::{split_host_port, ClientConfig};
 use super::error::{codes, BrokerRef, NetError};
 use super::hooks::{Hooks, RequestEvent, ResponseEvent};
 use super::responses::{client_throttles, throttle_time_ms};
+use super::sasl::{self, SaslRoundTrip};
+use super::security::SecurityError;
 use super::stats::BrokerCounters;
-use super::transport::Transport;
-use super::versions::BrokerVersions;
+use super::transport::{self, Transport};
+use super::versions::{client_range, BrokerVersions};
 
 /// The workload class of a connection. Each class gets its own connection to a broker, so
 /// a long fetch poll or a JoinGroup never delays produce or metadata requests.
@@ -338,11 +346,13 @@ impl Connection {
         kind: ConnectionKind,
         ctx: ConnectContext,
     ) -> Result<Self, NetError> {
-        let tcp = dial(&broker).await?;
-        // HOOK(security): for SSL / SASL_SSL wrap `tcp` with `net::tls::connect_tls(tcp,
-        // host, &cfg.security)` here, giving `Transport::Tls`.
-        let transport = Transport::Plain(tcp);
         let config = ctx.config.clone();
+        let tcp = dial(&broker).await?;
+        // TLS for SSL / SASL_SSL (server name = the host dialled); plain TCP otherwise.
+        let host = split_host_port(&broker.addr).map(|(h, _)| h).unwrap_or(&broker.addr);
+        let transport = transport::secure(tcp, host, &config.security)
+            .await
+            .map_err(|e| NetError::from_security(&broker, e))?;
         let (tx, rx) = mpsc::channel(config.max_in_flight.saturating_mul(2).max(16));
         let task = ConnectionTask::new(transport, rx, broker.clone(), kind, &ctx);
         let span = tracing::debug_span!("kafka.connection", broker = %broker, kind = ?kind);
@@ -365,9 +375,11 @@ impl Connection {
             }),
         };
         let versions = negotiate_versions(&connection, &config).await?;
-        // HOOK(security): for SASL_PLAINTEXT / SASL_SSL run `net::sasl::authenticate`
-        // through this connection here (SaslHandshake and SaslAuthenticate versions from
-        // `versions`), and set `session_expires` from the session lifetime (KIP-368).
+        let session_expires = if config.security.protocol().uses_sasl() {
+            authenticate(&connection, &versions, &config).await?
+        } else {
+            None
+        };
         let old = &connection.inner;
         connection = Self {
             inner: Arc::new(ConnectionInner {
@@ -378,10 +390,69 @@ impl Connection {
                 throttle: old.throttle.clone(),
                 hooks: old.hooks.clone(),
                 request_timeout: old.request_timeout,
-                session_expires: old.session_expires,
+                session_expires,
             }),
         };
         Ok(connection)
+    }
+}
+
+/// SASL on a fresh connection, through the connection task (SaslHandshake v1+, then
+/// SaslAuthenticate). Returns when the pool must stop using the connection: the point
+/// between 85% and 95% of the broker's session lifetime (KIP-368), after which a new,
+/// freshly authenticated connection replaces it.
+async fn authenticate(
+    connection: &Connection,
+    versions: &BrokerVersions,
+    config: &ClientConfig,
+) -> Result<Option<Instant>, NetError> {
+    let broker = connection.broker();
+    let handshake = versions.pick(broker, ApiKey::SaslHandshake, client_range(ApiKey::SaslHandshake))?;
+    let exchange = versions.pick(broker, ApiKey::SaslAuthenticate, client_range(ApiKey::SaslAuthenticate))?;
+    let mut io = SaslExchange { connection };
+    let session = sasl::authenticate(&mut io, config.security.sasl(), handshake, exchange)
+        .await
+        .map_err(|e| NetError::from_security(broker, e))?;
+    tracing::debug!(%broker, mechanism = %session.mechanism, lifetime_ms = ?session.session_lifetime_ms, "authenticated");
+    let jitter = Jitter::from_entropy().next_unit();
+    Ok(session.reauthenticate_after(jitter).map(|d| Instant::now() + d))
+}
+
+/// Carries SASL requests through the connection task, so authentication shares the
+/// connection's correlation ids, timeouts and framing limits.
+struct SaslExchange<'a> {
+    connection: &'a Connection,
+}
+
+impl SaslRoundTrip for SaslExchange<'_> {
+    fn round_trip(
+        &mut self,
+        request: RequestBody,
+        version: i16,
+    ) -> BoxFuture<'_, Result<ResponseBody, SecurityError>> {
+        Box::pin(async move {
+            let api = request.api_key();
+            let mut body = BytesMut::with_capacity(request.encoded_len(version));
+            request
+                .encode(&mut body, version)
+                .map_err(|source| SecurityError::Encode { api: api.name(), source })?;
+            let frame = self.connection.send_raw(api, version, body.freeze()).await.map_err(|e| {
+                let stage = api.name().to_owned();
+                match e {
+                    NetError::RequestTimeout { timeout, .. } => SecurityError::Timeout {
+                        stage,
+                        timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                    },
+                    NetError::Closed { .. } | NetError::ConnectionLost { .. } => {
+                        SecurityError::Closed { stage }
+                    }
+                    other => SecurityError::Io { stage, source: std::io::Error::other(other.to_string()) },
+                }
+            })?;
+            frame::decode_response_body(frame, api, version)
+                .map(|(_, body)| body)
+                .map_err(|source| SecurityError::Decode { api: api.name(), source })
+        })
     }
 }
 

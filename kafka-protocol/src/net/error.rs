@@ -68,6 +68,9 @@ pub enum ConfigError {
         /// The property name.
         key: String,
     },
+    /// A security setting (`security.protocol`, `ssl.*`, `sasl.*`) was rejected.
+    #[error(transparent)]
+    Security(#[from] super::security::ConfigError),
     /// A line of a `key=value` text that is not a property.
     #[error("line {line} of the properties text is not `key=value`")]
     Syntax {
@@ -83,6 +86,7 @@ impl ConfigError {
             Self::UnknownKey { key } | Self::InvalidValue { key, .. } | Self::Missing { key } => {
                 Some(key)
             }
+            Self::Security(e) => Some(e.key()),
             Self::Syntax { .. } => None,
         }
     }
@@ -262,6 +266,17 @@ pub enum NetError {
         message: String,
     },
 
+    /// Securing the connection failed for a reason other than rejected credentials: TLS
+    /// handshake (untrusted certificate, wrong host name), a broker too old for SASL, or a
+    /// security setting found invalid when first used.
+    #[error("securing the connection to {broker} failed: {source}")]
+    Security {
+        /// The broker.
+        broker: BrokerRef,
+        /// What the TLS or SASL layer reported. Never contains credentials.
+        source: Arc<super::security::SecurityError>,
+    },
+
     /// The broker answered with a Kafka error code.
     #[error("{api} on {broker} failed with {} ({}){}", .code.name(), .code.code(), match .message { Some(m) => format!(": {m}"), None => String::new() })]
     Kafka {
@@ -305,6 +320,17 @@ pub enum NetError {
 }
 
 impl NetError {
+    /// Classifies a TLS or SASL failure: rejected credentials or mechanism become
+    /// [`NetError::Authentication`] (with the broker's message), the rest
+    /// [`NetError::Security`].
+    pub(crate) fn from_security(broker: &BrokerRef, error: super::security::SecurityError) -> Self {
+        if error.is_authentication_failure() {
+            Self::Authentication { broker: broker.clone(), message: error.to_string() }
+        } else {
+            Self::Security { broker: broker.clone(), source: Arc::new(error) }
+        }
+    }
+
     /// Whether sending the same request again may succeed (after a backoff, and after a
     /// metadata refresh where the error says metadata is stale).
     ///
@@ -320,10 +346,16 @@ impl NetError {
             | Self::Io { .. }
             | Self::RequestTimeout { .. }
             | Self::NoLeader { .. }
-            | Self::UnknownBroker(_)
-            | Self::NoBrokerAvailable { .. } => true,
+            | Self::UnknownBroker(_) => true,
+            Self::NoBrokerAvailable { last_error, .. } => last_error.is_retriable(),
             Self::ConnectionLost { cause, .. } => cause.is_retriable(),
             Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Security { source, .. } => matches!(
+                &**source,
+                super::security::SecurityError::Io { .. }
+                    | super::security::SecurityError::Closed { .. }
+                    | super::security::SecurityError::Timeout { .. }
+            ),
             Self::Config(_)
             | Self::FrameTooLarge { .. }
             | Self::CorrelationMismatch { .. }
@@ -351,6 +383,7 @@ impl NetError {
             | Self::Decode { broker, .. }
             | Self::UnsupportedVersion { broker, .. }
             | Self::Authentication { broker, .. }
+            | Self::Security { broker, .. }
             | Self::Kafka { broker, .. } => Some(broker),
             _ => None,
         }

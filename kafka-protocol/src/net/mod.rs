@@ -13,7 +13,12 @@
 //! - [`Client`] ([`client`]): bootstrap and re-bootstrap (KIP-899), the metadata cache
 //!   ([`metadata`]) with leader hints (KIP-951), coordinator lookup (KIP-699 batching),
 //!   reconnect and retry backoff with jitter (KIP-580), broker throttling (KIP-219).
-//! - [`ClientConfig`] ([`config`]): typed builder and Kafka-style properties.
+//! - Security ([`security`], [`tls`], [`sasl`], [`transport`]): TLS through rustls (cargo
+//!   feature `tls`) and SASL PLAIN / SCRAM / OAUTHBEARER (GSSAPI behind `gssapi`), run during
+//!   connection set-up after ApiVersions; SASL goes through the connection task, and sessions
+//!   with a lifetime are replaced before they expire (KIP-368).
+//! - [`ClientConfig`] ([`config`]): typed builder and Kafka-style properties; `security.*`,
+//!   `ssl.*` and `sasl.*` keys are delegated to [`security::SecurityConfig`].
 //! - [`Hooks`] ([`hooks`]), `tracing` spans and [`Stats`] ([`stats`]) for observability.
 //!
 //! # Example
@@ -42,7 +47,10 @@ pub mod error;
 pub mod hooks;
 pub mod metadata;
 mod responses;
+pub mod sasl;
+pub mod security;
 pub mod stats;
+pub mod tls;
 pub mod transport;
 pub mod versions;
 

@@ -4,6 +4,7 @@
 
 mod client_tests;
 mod connection_tests;
+mod sasl_tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
