@@ -1,0 +1,300 @@
+//! The cluster actor: the one task that owns all cluster state. Connection tasks send it
+//! decoded requests; test-control calls send it closures; it handles both one at a time, in
+//! arrival order, so tests never race the broker.
+//!
+//! Per request it: logs it (waking `wait_for_request` waiters), parks it if a hold matches,
+//! applies fault rules, dispatches to the handler, and hands the response (with any fault
+//! effects) back to the connection's writer through a oneshot. Requests that cannot be
+//! answered yet (long-poll Fetch) are parked and re-polled whenever a handler reports a
+//! change, or answered when their deadline passes (tokio time, so paused clocks work).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use kafka_protocol::frame::RequestFrame;
+use kafka_protocol::messages::{RequestBody, ResponseBody};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::faults::{Effects, FaultRules, LoggedRequest, RequestMatcher};
+use crate::handlers::{self, Ctx, Outcome, Parked};
+use crate::server::{ListenerGuard, ServerShared};
+use crate::state::ClusterState;
+
+/// A closure run on the actor with exclusive access to everything.
+pub(crate) type Control = Box<dyn FnOnce(&mut Actor) + Send>;
+
+/// A message to the actor.
+pub(crate) enum ActorMsg {
+    Request(Incoming),
+    Control(Control),
+}
+
+/// A decoded request and where its response goes.
+pub(crate) struct Incoming {
+    pub(crate) connection: u64,
+    pub(crate) broker: i32,
+    pub(crate) frame: RequestFrame,
+    pub(crate) reply: oneshot::Sender<Reply>,
+}
+
+/// What the connection writer does for one request.
+pub(crate) enum Reply {
+    /// Encode and send this response, subject to `effects`.
+    Response { version: i16, correlation_id: i32, body: ResponseBody, effects: WriteEffects },
+    /// Send nothing and go on (acks=0, dropped responses).
+    Nothing,
+    /// Close the connection.
+    Close,
+}
+
+/// The fault effects the writer applies.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WriteEffects {
+    pub(crate) delay: Option<Duration>,
+    pub(crate) drop_response: bool,
+    pub(crate) close_after: bool,
+    pub(crate) corrupt: bool,
+    pub(crate) truncate: bool,
+}
+
+impl From<&Effects> for WriteEffects {
+    fn from(e: &Effects) -> Self {
+        Self {
+            delay: e.delay,
+            drop_response: e.drop_response,
+            close_after: e.close_after,
+            corrupt: e.corrupt,
+            truncate: e.truncate,
+        }
+    }
+}
+
+/// The request log with its waiters.
+#[derive(Default)]
+pub(crate) struct RequestLog {
+    pub(crate) entries: VecDeque<LoggedRequest>,
+    pub(crate) next_seq: u64,
+    pub(crate) limit: usize,
+    pub(crate) waiters: Vec<(RequestMatcher, oneshot::Sender<LoggedRequest>)>,
+}
+
+impl RequestLog {
+    fn push(&mut self, request: LoggedRequest) {
+        let mut i = 0;
+        while i < self.waiters.len() {
+            if self.waiters[i].0.matches(&request) {
+                let (_, tx) = self.waiters.swap_remove(i);
+                let _ = tx.send(request.clone());
+            } else {
+                i += 1;
+            }
+        }
+        if self.limit == 0 {
+            return;
+        }
+        if self.entries.len() >= self.limit {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(request);
+    }
+}
+
+/// A hold: matching requests wait here until released.
+pub(crate) struct Hold {
+    pub(crate) id: u64,
+    pub(crate) matcher: RequestMatcher,
+    pub(crate) held: Vec<(Incoming, LoggedRequest)>,
+    pub(crate) total: usize,
+    pub(crate) waiters: Vec<(usize, oneshot::Sender<Vec<LoggedRequest>>)>,
+}
+
+struct ParkedEntry {
+    parked: Box<dyn Parked>,
+    reply: oneshot::Sender<Reply>,
+    version: i16,
+    correlation_id: i32,
+    effects: WriteEffects,
+}
+
+/// The actor's state.
+pub(crate) struct Actor {
+    pub(crate) state: ClusterState,
+    pub(crate) faults: FaultRules,
+    pub(crate) log: RequestLog,
+    pub(crate) holds: Vec<Hold>,
+    pub(crate) next_hold_id: u64,
+    parked: Vec<ParkedEntry>,
+    pub(crate) listeners: BTreeMap<i32, ListenerGuard>,
+    pub(crate) server: ServerShared,
+}
+
+impl Actor {
+    pub(crate) fn new(state: ClusterState, server: ServerShared, log_limit: usize) -> Self {
+        Self {
+            state,
+            faults: FaultRules::default(),
+            log: RequestLog { limit: log_limit, ..RequestLog::default() },
+            holds: Vec::new(),
+            next_hold_id: 1,
+            parked: Vec::new(),
+            listeners: BTreeMap::new(),
+            server,
+        }
+    }
+
+    /// The actor loop: runs until every sender is gone or the task is aborted.
+    pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ActorMsg>) {
+        loop {
+            let deadline = self.parked.iter().map(|p| p.parked.deadline()).min();
+            let msg = match deadline {
+                Some(deadline) => tokio::select! {
+                    msg = rx.recv() => msg,
+                    () = tokio::time::sleep_until(deadline) => {
+                        self.poll_parked();
+                        continue;
+                    }
+                },
+                None => rx.recv().await,
+            };
+            match msg {
+                Some(ActorMsg::Request(incoming)) => self.on_request(incoming),
+                Some(ActorMsg::Control(f)) => {
+                    f(&mut self);
+                    self.poll_parked();
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn on_request(&mut self, incoming: Incoming) {
+        let key = incoming.frame.api_key;
+        let Some(entry) = handlers::entry(key) else {
+            tracing::warn!(api = key.name(), "no handler; closing connection");
+            let _ = incoming.reply.send(Reply::Close);
+            return;
+        };
+        let topics = (entry.touched)(&incoming.frame.body, &self.state);
+        let logged = LoggedRequest::new(
+            self.log.next_seq,
+            incoming.broker,
+            incoming.connection,
+            &incoming.frame.header,
+            key,
+            incoming.frame.body.clone(),
+            topics,
+        );
+        self.log.next_seq += 1;
+        self.log.push(logged.clone());
+        if let Some(hold) = self.holds.iter_mut().find(|h| h.matcher.matches(&logged)) {
+            hold.held.push((incoming, logged));
+            hold.total += 1;
+            let total = hold.total;
+            let snapshot: Vec<LoggedRequest> = hold.held.iter().map(|(_, l)| l.clone()).collect();
+            hold.waiters.retain_mut(|(n, tx)| {
+                if *n <= total {
+                    // Replace the sender with a dummy to move it out.
+                    let (dummy, _) = oneshot::channel();
+                    let tx = std::mem::replace(tx, dummy);
+                    let _ = tx.send(snapshot.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            return;
+        }
+        self.process(incoming, &logged);
+    }
+
+    /// Handles a request that passed the holds.
+    pub(crate) fn process(&mut self, incoming: Incoming, logged: &LoggedRequest) {
+        let Incoming { broker, frame, reply, .. } = incoming;
+        let RequestFrame { header, api_key, body } = frame;
+        let Some(entry) = handlers::entry(api_key) else {
+            let _ = reply.send(Reply::Close);
+            return;
+        };
+        let effects = self.faults.apply(logged);
+        if effects.close_before {
+            let _ = reply.send(Reply::Close);
+            return;
+        }
+        let version = header.request_api_version;
+        let correlation_id = header.correlation_id;
+        let write = WriteEffects::from(&effects);
+        let silent = matches!(&body, RequestBody::Produce(p) if p.acks == 0);
+        let no_response = if write.close_after { Reply::Close } else { Reply::Nothing };
+        if let Some(code) = effects.error {
+            let response = if silent { None } else { (entry.error_response)(&body, version, code) };
+            let _ = reply.send(match response {
+                Some(body) => Reply::Response { version, correlation_id, body, effects: write },
+                None => no_response,
+            });
+            return;
+        }
+        let mut ctx = Ctx {
+            state: &mut self.state,
+            broker,
+            version,
+            header: &header,
+            injected: &effects.partition_errors,
+            changed: false,
+        };
+        let outcome = (entry.handle)(&mut ctx, body);
+        let changed = ctx.changed;
+        match outcome {
+            Outcome::Respond(body) => {
+                let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
+            }
+            Outcome::NoResponse => {
+                let _ = reply.send(no_response);
+            }
+            Outcome::Park(parked) => {
+                self.parked.push(ParkedEntry { parked, reply, version, correlation_id, effects: write });
+            }
+        }
+        if changed {
+            self.poll_parked();
+        }
+    }
+
+    /// Re-checks parked requests: answers the ready and the expired, drops the abandoned.
+    pub(crate) fn poll_parked(&mut self) {
+        if self.parked.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut i = 0;
+        while i < self.parked.len() {
+            let entry = &mut self.parked[i];
+            if entry.reply.is_closed() {
+                self.parked.swap_remove(i);
+                continue;
+            }
+            let expired = entry.parked.deadline() <= now;
+            match entry.parked.poll(&mut self.state, expired) {
+                Some(body) => {
+                    let entry = self.parked.swap_remove(i);
+                    let _ = entry.reply.send(Reply::Response {
+                        version: entry.version,
+                        correlation_id: entry.correlation_id,
+                        body,
+                        effects: entry.effects,
+                    });
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// Releases a hold: its requests are handled now, in arrival order.
+    pub(crate) fn release_hold(&mut self, id: u64) {
+        let Some(pos) = self.holds.iter().position(|h| h.id == id) else { return };
+        let hold = self.holds.remove(pos);
+        for (incoming, logged) in hold.held {
+            self.process(incoming, &logged);
+        }
+    }
+}
