@@ -16,7 +16,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreatePartitionsRequest) -> Outcome
     let mut response = CreatePartitionsResponse::default();
     for t in &req.topics {
         let mut out = CreatePartitionsTopicResult::default().with_name(t.name.clone());
-        let assignments = t.assignments.as_ref().map(|a| a.iter().map(|x| x.broker_ids.clone()).collect::<Vec<_>>());
+        let assignments = t.assignments.as_ref().filter(|a| !a.is_empty()).map(|a| a.iter().map(|x| x.broker_ids.clone()).collect::<Vec<_>>());
         let result = match ctx.injected_topic_error(&t.name) {
             Some(code) => Err(TopicError::new(code, "injected")),
             None => grow(ctx.state, &t.name, t.count, assignments, req.validate_only),
