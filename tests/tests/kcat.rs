@@ -1,0 +1,62 @@
+//! librdkafka (through the kcat CLI) against the in-process broker: metadata, produce with
+//! every codec, consume back. Skipped with a printed reason when kcat is not installed.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use kafka_testkit::Cluster;
+
+fn kcat_available() -> bool {
+    Command::new("kcat").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn kcat(args: &[&str], input: Option<&str>) -> String {
+    let mut child = Command::new("kcat")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kcat");
+    if let Some(input) = input {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().expect("kcat output");
+    assert!(out.status.success(), "kcat {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kcat_metadata_produce_every_codec_and_consume() {
+    if !kcat_available() {
+        println!("SKIPPED kcat_metadata_produce_every_codec_and_consume: kcat is not installed (apt-get install -y kcat)");
+        return;
+    }
+    let cluster = Cluster::builder().brokers(3).topic("codecs", 3, 3).seed(5).build().await.unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    let b = bootstrap.clone();
+    let listing = tokio::task::spawn_blocking(move || kcat(&["-b", &b, "-L", "-t", "codecs"], None)).await.unwrap();
+    assert!(listing.contains("3 brokers"), "{listing}");
+    assert!(listing.contains("topic \"codecs\" with 3 partitions"), "{listing}");
+
+    let mut expected = Vec::new();
+    for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
+        let lines: Vec<String> = (0..4).map(|i| format!("{codec}-{i}")).collect();
+        expected.extend(lines.iter().cloned());
+        let input = lines.join("\n") + "\n";
+        let b = bootstrap.clone();
+        tokio::task::spawn_blocking(move || kcat(&["-b", &b, "-P", "-t", "codecs", "-z", codec, "-X", "acks=all"], Some(&input)))
+            .await
+            .unwrap();
+    }
+    let b = bootstrap.clone();
+    let consumed = tokio::task::spawn_blocking(move || kcat(&["-b", &b, "-C", "-t", "codecs", "-o", "beginning", "-e", "-q"], None))
+        .await
+        .unwrap();
+    let mut got: Vec<String> = consumed.lines().map(str::to_owned).collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
