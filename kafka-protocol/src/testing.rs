@@ -87,7 +87,7 @@ pub(crate) trait Arbitrary: Sized {
 pub(crate) fn round_trip<M: Message + Arbitrary + PartialEq + std::fmt::Debug>(
     seed: u64,
     version: i16,
-) -> Result<(), String> {
+) -> Result<Bytes, String> {
     let mut rng = Rng::new(seed);
     let value = M::arbitrary(&mut rng, version);
     let mut buf = BytesMut::new();
@@ -110,5 +110,5 @@ pub(crate) fn round_trip<M: Message + Arbitrary + PartialEq + std::fmt::Debug>(
             return Err(format!("a {cut}-byte prefix of {} bytes decoded", bytes.len()));
         }
     }
-    Ok(())
+    Ok(bytes)
 }

@@ -163,6 +163,11 @@ fn utf8(bytes: Bytes) -> Result<String> {
 pub fn read_nullable_string(buf: &mut Bytes, compact: bool) -> Result<Option<String>> {
     match read_len(buf, compact, true)? {
         None => Ok(None),
+        // Compact lengths are varints and could exceed what Kafka allows for a string.
+        Some(len) if len > MAX_STRING_LEN => Err(DecodeError::new(DecodeErrorKind::LengthExceedsInput {
+            length: len as u64,
+            remaining: MAX_STRING_LEN,
+        })),
         Some(len) => utf8(take(buf, len)?).map(Some),
     }
 }

@@ -115,12 +115,6 @@ impl Ty {
         })
     }
 
-    pub(crate) fn is_primitive(&self) -> bool {
-        matches!(
-            self,
-            Self::Bool | Self::I8 | Self::I16 | Self::U16 | Self::I32 | Self::U32 | Self::I64 | Self::F64
-        )
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -140,8 +134,6 @@ pub(crate) struct Field {
 pub(crate) struct StructDef {
     pub(crate) name: String,
     pub(crate) fields: Vec<Field>,
-    /// The versions in which this struct can appear.
-    pub(crate) versions: Versions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,16 +157,6 @@ pub(crate) struct Spec {
     pub(crate) listeners: Vec<String>,
     /// The top-level struct (named after the message) first, then every nested struct.
     pub(crate) structs: Vec<StructDef>,
-}
-
-impl Spec {
-    pub(crate) fn top(&self) -> &StructDef {
-        &self.structs[0]
-    }
-
-    pub(crate) fn struct_def(&self, name: &str) -> Option<&StructDef> {
-        self.structs.iter().find(|s| s.name == name)
-    }
 }
 
 /// Strips whole-line `//` comments (the only kind these files use).
@@ -252,10 +234,10 @@ fn parse_spec(file: &str, json: &Value) -> Result<Spec, String> {
     for cs in json.get("commonStructs").and_then(Value::as_array).into_iter().flatten() {
         let cs_name = str_field(cs, "name")?.to_string();
         let fields = parse_fields(cs, valid, &mut structs)?;
-        common.push(StructDef { name: cs_name, fields, versions: valid });
+        common.push(StructDef { name: cs_name, fields });
     }
     let top_fields = parse_fields(json, valid, &mut structs)?;
-    let mut all = vec![StructDef { name: name.clone(), fields: top_fields, versions: valid }];
+    let mut all = vec![StructDef { name: name.clone(), fields: top_fields }];
     all.extend(common);
     all.extend(structs);
     // A struct referenced by name only must be defined somewhere in the file.
@@ -342,7 +324,7 @@ fn parse_fields(parent: &Value, within: Versions, structs: &mut Vec<StructDef>) 
             };
             let fields = parse_fields(f, field_versions, structs)?;
             let _ = nested;
-            structs.push(StructDef { name: struct_name.clone(), fields, versions: field_versions });
+            structs.push(StructDef { name: struct_name.clone(), fields });
         }
         out.push(Field { name, ty, versions, nullable, tag, ignorable, default, flexible_override });
     }

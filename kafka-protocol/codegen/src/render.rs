@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Field, Kind, Spec, StructDef, Ty, Versions, OPEN};
+use crate::model::{Field, Kind, Spec, StructDef, Ty, OPEN};
 
 /// Struct names that would shadow types the generated code uses.
 const RESERVED: &[&str] =
@@ -195,11 +195,8 @@ fn field_doc(f: &Field) -> String {
     if is_nullable(f) {
         let _ = write!(s, " May be null (`None`) in versions {}.", f.nullable.describe());
     }
-    match f.default.as_deref() {
-        Some(d) => {
-            let _ = write!(s, " Defaults to {d}.");
-        }
-        None => {}
+    if let Some(d) = f.default.as_deref() {
+        let _ = write!(s, " Defaults to {d}.");
     }
     if f.ignorable {
         s.push_str(" Silently left out when encoding a version that lacks it.");
@@ -254,7 +251,10 @@ fn render_spec(spec: &Spec) -> String {
         );
     }
     if !spec.deprecated.is_empty() {
-        let _ = writeln!(out, "//! Versions {} are deprecated by Kafka.", spec.deprecated.describe());
+        let d = spec.deprecated.describe();
+        let verb = if d.contains(['-', '+']) { "Versions" } else { "Version" };
+        let are = if verb == "Versions" { "are" } else { "is" };
+        let _ = writeln!(out, "//! {verb} {d} {are} deprecated by Kafka.");
     }
     out.push('\n');
     out.push_str("#![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]\n\n");
@@ -527,25 +527,39 @@ fn field_write_stmts(spec: &Spec, _s: &StructDef, f: &Field, this: &str, ind: &s
     )
 }
 
+/// `*&self.x` -> `self.x`; `*value` stays.
+fn deref(v: &str) -> String {
+    match v.strip_prefix('&') {
+        Some(place) => place.to_string(),
+        None => format!("*{v}"),
+    }
+}
+
+/// `(&self.x).len()` -> `self.x.len()`: method calls auto-deref.
+fn place(v: &str) -> &str {
+    v.strip_prefix('&').unwrap_or(v)
+}
+
 /// Statements writing a non-null value; `v` is an expression of type `&T`.
 fn value_write_stmts(ty: &Ty, v: &str, flex: &str, at: &str, ind: &str) -> String {
     match ty {
-        Ty::Bool => format!("{ind}wire::write_bool(buf, *{v});\n"),
-        Ty::I8 => format!("{ind}buf.put_i8(*{v});\n"),
-        Ty::I16 => format!("{ind}buf.put_i16(*{v});\n"),
-        Ty::U16 => format!("{ind}buf.put_u16(*{v});\n"),
-        Ty::I32 => format!("{ind}buf.put_i32(*{v});\n"),
-        Ty::U32 => format!("{ind}buf.put_u32(*{v});\n"),
-        Ty::I64 => format!("{ind}buf.put_i64(*{v});\n"),
-        Ty::F64 => format!("{ind}buf.put_f64(*{v});\n"),
+        Ty::Bool => format!("{ind}wire::write_bool(buf, {});\n", deref(v)),
+        Ty::I8 => format!("{ind}buf.put_i8({});\n", deref(v)),
+        Ty::I16 => format!("{ind}buf.put_i16({});\n", deref(v)),
+        Ty::U16 => format!("{ind}buf.put_u16({});\n", deref(v)),
+        Ty::I32 => format!("{ind}buf.put_i32({});\n", deref(v)),
+        Ty::U32 => format!("{ind}buf.put_u32({});\n", deref(v)),
+        Ty::I64 => format!("{ind}buf.put_i64({});\n", deref(v)),
+        Ty::F64 => format!("{ind}buf.put_f64({});\n", deref(v)),
         Ty::Uuid => format!("{ind}wire::write_uuid(buf, {v});\n"),
         Ty::Str => format!("{ind}wire::write_string(buf, {v}, {flex}, {at})?;\n"),
         Ty::Bytes | Ty::Records => format!("{ind}wire::write_bytes(buf, {v}, {flex}, {at})?;\n"),
-        Ty::Struct(_) => format!("{ind}({v}).encode(buf, version)?;\n"),
+        Ty::Struct(_) => format!("{ind}{}.encode(buf, version)?;\n", place(v)),
         Ty::Array(inner) => {
             let elem = value_write_stmts(inner, "item", flex, at, &format!("{ind}    "));
             format!(
-                "{ind}wire::write_array_len(buf, Some(({v}).len()), {flex}, {at})?;\n{ind}for item in ({v}).iter() {{\n{elem}{ind}}}\n"
+                "{ind}wire::write_array_len(buf, Some({p}.len()), {flex}, {at})?;\n{ind}for item in {p}.iter() {{\n{elem}{ind}}}\n",
+                p = place(v)
             )
         }
     }
@@ -591,16 +605,17 @@ fn value_len_expr(ty: &Ty, v: &str, flex: &str) -> String {
     match ty {
         Ty::Str => format!("wire::string_len({v}, {flex})"),
         Ty::Bytes | Ty::Records => format!("wire::nullable_bytes_len(Some({v}), {flex})"),
-        Ty::Struct(_) => format!("({v}).encoded_len(version)"),
+        Ty::Struct(_) => format!("{}.encoded_len(version)", place(v)),
         Ty::Array(inner) => {
+            let p = place(v);
             let items = match fixed_size(inner) {
-                Some(n) => format!("({v}).len() * {n}"),
+                Some(n) => format!("{p}.len() * {n}"),
                 None => format!(
-                    "({v}).iter().map(|item| {}).sum::<usize>()",
+                    "{p}.iter().map(|item| {}).sum::<usize>()",
                     value_len_expr(inner, "item", flex)
                 ),
             };
-            format!("wire::array_len_len(Some(({v}).len()), {flex}) + {items}")
+            format!("wire::array_len_len(Some({p}.len()), {flex}) + {items}")
         }
         _ => unreachable!("fixed sizes handled above"),
     }
@@ -926,7 +941,7 @@ fn render_mod(specs: &[Spec]) -> Result<String, String> {
     }
 
     // Test support: a round-trip function per message.
-    out.push_str("/// One round-trip check per generated message: `(name, versions, check(seed, version))`.\n#[cfg(test)]\npub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<(), String>)> {\n    vec![\n");
+    out.push_str("/// One round-trip check per generated message: `(name, versions, check(seed, version))`.\n#[cfg(test)]\npub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<Bytes, String>)> {\n    vec![\n");
     for spec in specs {
         let _ = writeln!(
             out,

@@ -78,8 +78,8 @@ impl Message for AddOffsetsToTxnRequest {
         }
         let flexible = version >= 3;
         wire::write_string(buf, &self.transactional_id, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?;
-        buf.put_i64(*&self.producer_id);
-        buf.put_i16(*&self.producer_epoch);
+        buf.put_i64(self.producer_id);
+        buf.put_i16(self.producer_epoch);
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

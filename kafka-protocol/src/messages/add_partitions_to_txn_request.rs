@@ -86,9 +86,9 @@ impl Message for AddPartitionsToTxnRequest {
         }
         let flexible = version >= 3;
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.transactions).len()), flexible, FieldRef { message: Self::NAME, field: "Transactions" })?;
-            for item in (&self.transactions).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.transactions.len()), flexible, FieldRef { message: Self::NAME, field: "Transactions" })?;
+            for item in self.transactions.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.transactions.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Transactions", version });
@@ -99,19 +99,19 @@ impl Message for AddPartitionsToTxnRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "V3AndBelowTransactionalId", version });
         }
         if version <= 3 {
-            buf.put_i64(*&self.v3_and_below_producer_id);
+            buf.put_i64(self.v3_and_below_producer_id);
         } else if self.v3_and_below_producer_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "V3AndBelowProducerId", version });
         }
         if version <= 3 {
-            buf.put_i16(*&self.v3_and_below_producer_epoch);
+            buf.put_i16(self.v3_and_below_producer_epoch);
         } else if self.v3_and_below_producer_epoch != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "V3AndBelowProducerEpoch", version });
         }
         if version <= 3 {
-            wire::write_array_len(buf, Some((&self.v3_and_below_topics).len()), flexible, FieldRef { message: Self::NAME, field: "V3AndBelowTopics" })?;
-            for item in (&self.v3_and_below_topics).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.v3_and_below_topics.len()), flexible, FieldRef { message: Self::NAME, field: "V3AndBelowTopics" })?;
+            for item in self.v3_and_below_topics.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.v3_and_below_topics.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "V3AndBelowTopics", version });
@@ -133,7 +133,7 @@ impl Message for AddPartitionsToTxnRequest {
         let flexible = version >= 3;
         let mut len = 0usize;
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.transactions).len()), flexible) + (&self.transactions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.transactions.len()), flexible) + self.transactions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version <= 3 {
             len += wire::string_len(&self.v3_and_below_transactional_id, flexible);
@@ -145,7 +145,7 @@ impl Message for AddPartitionsToTxnRequest {
             len += 2;
         }
         if version <= 3 {
-            len += wire::array_len_len(Some((&self.v3_and_below_topics).len()), flexible) + (&self.v3_and_below_topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.v3_and_below_topics.len()), flexible) + self.v3_and_below_topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -262,8 +262,8 @@ impl Message for AddPartitionsToTxnTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -280,7 +280,7 @@ impl Message for AddPartitionsToTxnTopic {
         let flexible = version >= 3;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -399,24 +399,24 @@ impl Message for AddPartitionsToTxnTransaction {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TransactionalId", version });
         }
         if version >= 4 {
-            buf.put_i64(*&self.producer_id);
+            buf.put_i64(self.producer_id);
         } else if self.producer_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ProducerId", version });
         }
         if version >= 4 {
-            buf.put_i16(*&self.producer_epoch);
+            buf.put_i16(self.producer_epoch);
         } else if self.producer_epoch != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ProducerEpoch", version });
         }
         if version >= 4 {
-            wire::write_bool(buf, *&self.verify_only);
+            wire::write_bool(buf, self.verify_only);
         } else if self.verify_only != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "VerifyOnly", version });
         }
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-            for item in (&self.topics).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+            for item in self.topics.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.topics.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topics", version });
@@ -447,7 +447,7 @@ impl Message for AddPartitionsToTxnTransaction {
             len += 1;
         }
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -77,22 +77,22 @@ impl Message for AddPartitionsToTxnResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 3;
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i32(self.throttle_time_ms);
         if version >= 4 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         }
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.results_by_transaction).len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByTransaction" })?;
-            for item in (&self.results_by_transaction).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.results_by_transaction.len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByTransaction" })?;
+            for item in self.results_by_transaction.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.results_by_transaction.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ResultsByTransaction", version });
         }
         if version <= 3 {
-            wire::write_array_len(buf, Some((&self.results_by_topic_v3_and_below).len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByTopicV3AndBelow" })?;
-            for item in (&self.results_by_topic_v3_and_below).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.results_by_topic_v3_and_below.len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByTopicV3AndBelow" })?;
+            for item in self.results_by_topic_v3_and_below.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.results_by_topic_v3_and_below.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ResultsByTopicV3AndBelow", version });
@@ -118,10 +118,10 @@ impl Message for AddPartitionsToTxnResponse {
             len += 2;
         }
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.results_by_transaction).len()), flexible) + (&self.results_by_transaction).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.results_by_transaction.len()), flexible) + self.results_by_transaction.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version <= 3 {
-            len += wire::array_len_len(Some((&self.results_by_topic_v3_and_below).len()), flexible) + (&self.results_by_topic_v3_and_below).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.results_by_topic_v3_and_below.len()), flexible) + self.results_by_topic_v3_and_below.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -228,9 +228,9 @@ impl Message for AddPartitionsToTxnTopicResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.results_by_partition).len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByPartition" })?;
-        for item in (&self.results_by_partition).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.results_by_partition.len()), flexible, FieldRef { message: Self::NAME, field: "ResultsByPartition" })?;
+        for item in self.results_by_partition.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -246,7 +246,7 @@ impl Message for AddPartitionsToTxnTopicResult {
         let flexible = version >= 3;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.results_by_partition).len()), flexible) + (&self.results_by_partition).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.results_by_partition.len()), flexible) + self.results_by_partition.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -335,8 +335,8 @@ impl Message for AddPartitionsToTxnPartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.partition_error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.partition_error_code);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -446,9 +446,9 @@ impl Message for AddPartitionsToTxnResult {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TransactionalId", version });
         }
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.topic_results).len()), flexible, FieldRef { message: Self::NAME, field: "TopicResults" })?;
-            for item in (&self.topic_results).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.topic_results.len()), flexible, FieldRef { message: Self::NAME, field: "TopicResults" })?;
+            for item in self.topic_results.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.topic_results.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TopicResults", version });
@@ -470,7 +470,7 @@ impl Message for AddPartitionsToTxnResult {
             len += wire::string_len(&self.transactional_id, flexible);
         }
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.topic_results).len()), flexible) + (&self.topic_results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topic_results.len()), flexible) + self.topic_results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

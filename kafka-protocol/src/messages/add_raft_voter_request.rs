@@ -91,12 +91,12 @@ impl Message for AddRaftVoterRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ClusterId" })?; }
         }
-        buf.put_i32(*&self.timeout_ms);
-        buf.put_i32(*&self.voter_id);
+        buf.put_i32(self.timeout_ms);
+        buf.put_i32(self.voter_id);
         wire::write_uuid(buf, &self.voter_directory_id);
-        wire::write_array_len(buf, Some((&self.listeners).len()), flexible, FieldRef { message: Self::NAME, field: "Listeners" })?;
-        for item in (&self.listeners).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.listeners.len()), flexible, FieldRef { message: Self::NAME, field: "Listeners" })?;
+        for item in self.listeners.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -118,7 +118,7 @@ impl Message for AddRaftVoterRequest {
         len += 4;
         len += 4;
         len += 16;
-        len += wire::array_len_len(Some((&self.listeners).len()), flexible) + (&self.listeners).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.listeners.len()), flexible) + self.listeners.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -223,7 +223,7 @@ impl Message for Listener {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_u16(*&self.port);
+        buf.put_u16(self.port);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -61,11 +61,11 @@ impl Message for AlterClientQuotasRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.entries).len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
-        for item in (&self.entries).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.entries.len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
+        for item in self.entries.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_bool(buf, *&self.validate_only);
+        wire::write_bool(buf, self.validate_only);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -82,7 +82,7 @@ impl Message for AlterClientQuotasRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.entries).len()), flexible) + (&self.entries).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.entries.len()), flexible) + self.entries.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -291,8 +291,8 @@ impl Message for OpData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.key, flexible, FieldRef { message: Self::NAME, field: "Key" })?;
-        buf.put_f64(*&self.value);
-        wire::write_bool(buf, *&self.remove);
+        buf.put_f64(self.value);
+        wire::write_bool(buf, self.remove);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -399,13 +399,13 @@ impl Message for EntryData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.entity).len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
-        for item in (&self.entity).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.entity.len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
+        for item in self.entity.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.ops).len()), flexible, FieldRef { message: Self::NAME, field: "Ops" })?;
-        for item in (&self.ops).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.ops.len()), flexible, FieldRef { message: Self::NAME, field: "Ops" })?;
+        for item in self.ops.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -420,8 +420,8 @@ impl Message for EntryData {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.entity).len()), flexible) + (&self.entity).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.ops).len()), flexible) + (&self.ops).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.entity.len()), flexible) + self.entity.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.ops.len()), flexible) + self.ops.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

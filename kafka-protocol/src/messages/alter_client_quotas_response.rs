@@ -61,10 +61,10 @@ impl Message for AlterClientQuotasResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.entries).len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
-        for item in (&self.entries).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.entries.len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
+        for item in self.entries.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for AlterClientQuotasResponse {
         let flexible = version >= 1;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.entries).len()), flexible) + (&self.entries).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.entries.len()), flexible) + self.entries.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -290,16 +290,16 @@ impl Message for EntryData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        wire::write_array_len(buf, Some((&self.entity).len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
-        for item in (&self.entity).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.entity.len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
+        for item in self.entity.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -316,7 +316,7 @@ impl Message for EntryData {
         let mut len = 0usize;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.entity).len()), flexible) + (&self.entity).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.entity.len()), flexible) + self.entity.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

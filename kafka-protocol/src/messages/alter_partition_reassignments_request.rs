@@ -61,10 +61,10 @@ impl Message for AlterPartitionReassignmentsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.timeout_ms);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.timeout_ms);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for AlterPartitionReassignmentsRequest {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -172,11 +172,11 @@ impl Message for ReassignablePartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
+        buf.put_i32(self.partition_index);
         match &self.replicas {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Replicas" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Replicas" })?;
+                for item in value.iter() {
                     buf.put_i32(*item);
                 }
             }
@@ -196,7 +196,7 @@ impl Message for ReassignablePartition {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += match &self.replicas { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).len() * 4, None => wire::array_len_len(None, flexible) };
+        len += match &self.replicas { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.len() * 4, None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -286,9 +286,9 @@ impl Message for ReassignableTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -304,7 +304,7 @@ impl Message for ReassignableTopic {
         let flexible = true;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

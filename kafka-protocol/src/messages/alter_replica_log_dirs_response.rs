@@ -61,10 +61,10 @@ impl Message for AlterReplicaLogDirsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.results).len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
-        for item in (&self.results).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.results.len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
+        for item in self.results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for AlterReplicaLogDirsResponse {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.results).len()), flexible) + (&self.results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.results.len()), flexible) + self.results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -172,8 +172,8 @@ impl Message for AlterReplicaLogDirPartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -278,9 +278,9 @@ impl Message for AlterReplicaLogDirTopicResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.topic_name, flexible, FieldRef { message: Self::NAME, field: "TopicName" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -296,7 +296,7 @@ impl Message for AlterReplicaLogDirTopicResult {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.topic_name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

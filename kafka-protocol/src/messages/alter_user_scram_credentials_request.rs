@@ -61,13 +61,13 @@ impl Message for AlterUserScramCredentialsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.deletions).len()), flexible, FieldRef { message: Self::NAME, field: "Deletions" })?;
-        for item in (&self.deletions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.deletions.len()), flexible, FieldRef { message: Self::NAME, field: "Deletions" })?;
+        for item in self.deletions.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.upsertions).len()), flexible, FieldRef { message: Self::NAME, field: "Upsertions" })?;
-        for item in (&self.upsertions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.upsertions.len()), flexible, FieldRef { message: Self::NAME, field: "Upsertions" })?;
+        for item in self.upsertions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -85,8 +85,8 @@ impl Message for AlterUserScramCredentialsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.deletions).len()), flexible) + (&self.deletions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.upsertions).len()), flexible) + (&self.upsertions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.deletions.len()), flexible) + self.deletions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.upsertions.len()), flexible) + self.upsertions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -176,7 +176,7 @@ impl Message for ScramCredentialDeletion {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        buf.put_i8(*&self.mechanism);
+        buf.put_i8(self.mechanism);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -305,8 +305,8 @@ impl Message for ScramCredentialUpsertion {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        buf.put_i8(*&self.mechanism);
-        buf.put_i32(*&self.iterations);
+        buf.put_i8(self.mechanism);
+        buf.put_i32(self.iterations);
         wire::write_bytes(buf, &self.salt, flexible, FieldRef { message: Self::NAME, field: "Salt" })?;
         wire::write_bytes(buf, &self.salted_password, flexible, FieldRef { message: Self::NAME, field: "SaltedPassword" })?;
         if flexible {

@@ -101,13 +101,13 @@ impl Message for ApiVersionsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 3;
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.api_keys).len()), flexible, FieldRef { message: Self::NAME, field: "ApiKeys" })?;
-        for item in (&self.api_keys).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.api_keys.len()), flexible, FieldRef { message: Self::NAME, field: "ApiKeys" })?;
+        for item in self.api_keys.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
         if flexible {
             let mut count = self.unknown_tagged_fields.iter().filter(|f| !((f.tag == 0 && version >= 3) || (f.tag == 1 && version >= 3) || (f.tag == 2 && version >= 3) || (f.tag == 3 && version >= 3))).count();
@@ -128,10 +128,10 @@ impl Message for ApiVersionsResponse {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(0));
             if version >= 3 && !self.supported_features.is_empty() {
                 wire::write_unsigned_varint(buf, 0);
-                wire::write_unsigned_varint(buf, (wire::array_len_len(Some((&self.supported_features).len()), flexible) + (&self.supported_features).iter().map(|item| (item).encoded_len(version)).sum::<usize>()) as u32);
-                wire::write_array_len(buf, Some((&self.supported_features).len()), flexible, FieldRef { message: Self::NAME, field: "SupportedFeatures" })?;
-                for item in (&self.supported_features).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (wire::array_len_len(Some(self.supported_features.len()), flexible) + self.supported_features.iter().map(|item| item.encoded_len(version)).sum::<usize>()) as u32);
+                wire::write_array_len(buf, Some(self.supported_features.len()), flexible, FieldRef { message: Self::NAME, field: "SupportedFeatures" })?;
+                for item in self.supported_features.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             from = if version >= 3 { 1 } else { 0 };
@@ -139,16 +139,16 @@ impl Message for ApiVersionsResponse {
             if version >= 3 && self.finalized_features_epoch != -1 {
                 wire::write_unsigned_varint(buf, 1);
                 wire::write_unsigned_varint(buf, (8) as u32);
-                buf.put_i64(*&self.finalized_features_epoch);
+                buf.put_i64(self.finalized_features_epoch);
             }
             from = if version >= 3 { 2 } else { 1 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(2));
             if version >= 3 && !self.finalized_features.is_empty() {
                 wire::write_unsigned_varint(buf, 2);
-                wire::write_unsigned_varint(buf, (wire::array_len_len(Some((&self.finalized_features).len()), flexible) + (&self.finalized_features).iter().map(|item| (item).encoded_len(version)).sum::<usize>()) as u32);
-                wire::write_array_len(buf, Some((&self.finalized_features).len()), flexible, FieldRef { message: Self::NAME, field: "FinalizedFeatures" })?;
-                for item in (&self.finalized_features).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (wire::array_len_len(Some(self.finalized_features.len()), flexible) + self.finalized_features.iter().map(|item| item.encoded_len(version)).sum::<usize>()) as u32);
+                wire::write_array_len(buf, Some(self.finalized_features.len()), flexible, FieldRef { message: Self::NAME, field: "FinalizedFeatures" })?;
+                for item in self.finalized_features.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             from = if version >= 3 { 3 } else { 2 };
@@ -156,7 +156,7 @@ impl Message for ApiVersionsResponse {
             if version >= 3 && self.zk_migration_ready != false {
                 wire::write_unsigned_varint(buf, 3);
                 wire::write_unsigned_varint(buf, (1) as u32);
-                wire::write_bool(buf, *&self.zk_migration_ready);
+                wire::write_bool(buf, self.zk_migration_ready);
             }
             from = if version >= 3 { 4 } else { 3 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, None);
@@ -175,7 +175,7 @@ impl Message for ApiVersionsResponse {
         let flexible = version >= 3;
         let mut len = 0usize;
         len += 2;
-        len += wire::array_len_len(Some((&self.api_keys).len()), flexible) + (&self.api_keys).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.api_keys.len()), flexible) + self.api_keys.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 1 {
             len += 4;
         }
@@ -185,7 +185,7 @@ impl Message for ApiVersionsResponse {
             let mut body = kept.iter().map(|f| wire::tagged_field_len(f.tag, f.data.len())).sum::<usize>();
             if version >= 3 && !self.supported_features.is_empty() {
                 count += 1;
-                body += wire::tagged_field_len(0, wire::array_len_len(Some((&self.supported_features).len()), flexible) + (&self.supported_features).iter().map(|item| (item).encoded_len(version)).sum::<usize>());
+                body += wire::tagged_field_len(0, wire::array_len_len(Some(self.supported_features.len()), flexible) + self.supported_features.iter().map(|item| item.encoded_len(version)).sum::<usize>());
             }
             if version >= 3 && self.finalized_features_epoch != -1 {
                 count += 1;
@@ -193,7 +193,7 @@ impl Message for ApiVersionsResponse {
             }
             if version >= 3 && !self.finalized_features.is_empty() {
                 count += 1;
-                body += wire::tagged_field_len(2, wire::array_len_len(Some((&self.finalized_features).len()), flexible) + (&self.finalized_features).iter().map(|item| (item).encoded_len(version)).sum::<usize>());
+                body += wire::tagged_field_len(2, wire::array_len_len(Some(self.finalized_features.len()), flexible) + self.finalized_features.iter().map(|item| item.encoded_len(version)).sum::<usize>());
             }
             if version >= 3 && self.zk_migration_ready != false {
                 count += 1;
@@ -328,9 +328,9 @@ impl Message for ApiVersion {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i16(*&self.api_key);
-        buf.put_i16(*&self.min_version);
-        buf.put_i16(*&self.max_version);
+        buf.put_i16(self.api_key);
+        buf.put_i16(self.min_version);
+        buf.put_i16(self.max_version);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -451,12 +451,12 @@ impl Message for SupportedFeatureKey {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.min_version);
+            buf.put_i16(self.min_version);
         } else if self.min_version != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MinVersion", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.max_version);
+            buf.put_i16(self.max_version);
         } else if self.max_version != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MaxVersion", version });
         }
@@ -598,12 +598,12 @@ impl Message for FinalizedFeatureKey {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.max_version_level);
+            buf.put_i16(self.max_version_level);
         } else if self.max_version_level != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MaxVersionLevel", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.min_version_level);
+            buf.put_i16(self.min_version_level);
         } else if self.min_version_level != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MinVersionLevel", version });
         }

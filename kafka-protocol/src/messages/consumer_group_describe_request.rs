@@ -61,11 +61,11 @@ impl Message for ConsumerGroupDescribeRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.group_ids).len()), flexible, FieldRef { message: Self::NAME, field: "GroupIds" })?;
-        for item in (&self.group_ids).iter() {
+        wire::write_array_len(buf, Some(self.group_ids.len()), flexible, FieldRef { message: Self::NAME, field: "GroupIds" })?;
+        for item in self.group_ids.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "GroupIds" })?;
         }
-        wire::write_bool(buf, *&self.include_authorized_operations);
+        wire::write_bool(buf, self.include_authorized_operations);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -82,7 +82,7 @@ impl Message for ConsumerGroupDescribeRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.group_ids).len()), flexible) + (&self.group_ids).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.group_ids.len()), flexible) + self.group_ids.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         len += 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -128,7 +128,7 @@ impl Message for ConsumerGroupHeartbeatRequest {
         let flexible = true;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
-        buf.put_i32(*&self.member_epoch);
+        buf.put_i32(self.member_epoch);
         match &self.instance_id {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "InstanceId" })?;
@@ -141,11 +141,11 @@ impl Message for ConsumerGroupHeartbeatRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "RackId" })?; }
         }
-        buf.put_i32(*&self.rebalance_timeout_ms);
+        buf.put_i32(self.rebalance_timeout_ms);
         match &self.subscribed_topic_names {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
+                for item in value.iter() {
                     wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
                 }
             }
@@ -169,9 +169,9 @@ impl Message for ConsumerGroupHeartbeatRequest {
         }
         match &self.topic_partitions {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?; }
@@ -198,12 +198,12 @@ impl Message for ConsumerGroupHeartbeatRequest {
         len += match &self.instance_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += match &self.rack_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 4;
-        len += match &self.subscribed_topic_names { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.subscribed_topic_names { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if version >= 1 {
             len += match &self.subscribed_topic_regex { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
         len += match &self.server_assignor { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += match &self.topic_partitions { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.topic_partitions { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -313,8 +313,8 @@ impl Message for TopicPartitions {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -331,7 +331,7 @@ impl Message for TopicPartitions {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -53,9 +53,9 @@ impl Message for ConsumerProtocolAssignment {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = false;
-        wire::write_array_len(buf, Some((&self.assigned_partitions).len()), flexible, FieldRef { message: Self::NAME, field: "AssignedPartitions" })?;
-        for item in (&self.assigned_partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.assigned_partitions.len()), flexible, FieldRef { message: Self::NAME, field: "AssignedPartitions" })?;
+        for item in self.assigned_partitions.iter() {
+            item.encode(buf, version)?;
         }
         match &self.user_data {
             Some(value) => {
@@ -76,7 +76,7 @@ impl Message for ConsumerProtocolAssignment {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = false;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.assigned_partitions).len()), flexible) + (&self.assigned_partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.assigned_partitions.len()), flexible) + self.assigned_partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += match &self.user_data { Some(value) => wire::nullable_bytes_len(Some(value), flexible), None => wire::nullable_bytes_len(None, flexible) };
         len
     }
@@ -145,8 +145,8 @@ impl Message for TopicPartition {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = false;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         Ok(())
@@ -160,7 +160,7 @@ impl Message for TopicPartition {
         let flexible = false;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         len
     }
 }

@@ -77,8 +77,8 @@ impl Message for ConsumerProtocolSubscription {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = false;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
         }
         match &self.user_data {
@@ -88,13 +88,13 @@ impl Message for ConsumerProtocolSubscription {
             None => { wire::write_nullable_bytes(buf, None, flexible, FieldRef { message: Self::NAME, field: "UserData" })?; }
         }
         if version >= 1 {
-            wire::write_array_len(buf, Some((&self.owned_partitions).len()), flexible, FieldRef { message: Self::NAME, field: "OwnedPartitions" })?;
-            for item in (&self.owned_partitions).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.owned_partitions.len()), flexible, FieldRef { message: Self::NAME, field: "OwnedPartitions" })?;
+            for item in self.owned_partitions.iter() {
+                item.encode(buf, version)?;
             }
         }
         if version >= 2 {
-            buf.put_i32(*&self.generation_id);
+            buf.put_i32(self.generation_id);
         }
         if version >= 3 {
             match &self.rack_id {
@@ -117,10 +117,10 @@ impl Message for ConsumerProtocolSubscription {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = false;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         len += match &self.user_data { Some(value) => wire::nullable_bytes_len(Some(value), flexible), None => wire::nullable_bytes_len(None, flexible) };
         if version >= 1 {
-            len += wire::array_len_len(Some((&self.owned_partitions).len()), flexible) + (&self.owned_partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.owned_partitions.len()), flexible) + self.owned_partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 2 {
             len += 4;
@@ -218,8 +218,8 @@ impl Message for TopicPartition {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topic", version });
         }
         if version >= 1 {
-            wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-            for item in (&self.partitions).iter() {
+            wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+            for item in self.partitions.iter() {
                 buf.put_i32(*item);
             }
         } else if !self.partitions.is_empty() {
@@ -239,7 +239,7 @@ impl Message for TopicPartition {
             len += wire::string_len(&self.topic, flexible);
         }
         if version >= 1 {
-            len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+            len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         }
         len
     }

@@ -2,7 +2,7 @@
 //! `CreateAclsRequest`: the request body of API key 30.
 //!
 //! Versions 0-3; flexible (compact encodings and tagged fields) in 2-3.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -54,9 +54,9 @@ impl Message for CreateAclsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        wire::write_array_len(buf, Some((&self.creations).len()), flexible, FieldRef { message: Self::NAME, field: "Creations" })?;
-        for item in (&self.creations).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.creations.len()), flexible, FieldRef { message: Self::NAME, field: "Creations" })?;
+        for item in self.creations.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -74,7 +74,7 @@ impl Message for CreateAclsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.creations).len()), flexible) + (&self.creations).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.creations.len()), flexible) + self.creations.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -201,17 +201,17 @@ impl Message for AclCreation {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i8(*&self.resource_type);
+        buf.put_i8(self.resource_type);
         wire::write_string(buf, &self.resource_name, flexible, FieldRef { message: Self::NAME, field: "ResourceName" })?;
         if version >= 1 {
-            buf.put_i8(*&self.resource_pattern_type);
+            buf.put_i8(self.resource_pattern_type);
         } else if self.resource_pattern_type != 3 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ResourcePatternType", version });
         }
         wire::write_string(buf, &self.principal, flexible, FieldRef { message: Self::NAME, field: "Principal" })?;
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i8(*&self.operation);
-        buf.put_i8(*&self.permission_type);
+        buf.put_i8(self.operation);
+        buf.put_i8(self.permission_type);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -2,7 +2,7 @@
 //! `CreateDelegationTokenRequest`: the request body of API key 38.
 //!
 //! Versions 0-3; flexible (compact encodings and tagged fields) in 2-3.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -98,11 +98,11 @@ impl Message for CreateDelegationTokenRequest {
         } else if self.owner_principal_name != Some(String::new()) {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "OwnerPrincipalName", version });
         }
-        wire::write_array_len(buf, Some((&self.renewers).len()), flexible, FieldRef { message: Self::NAME, field: "Renewers" })?;
-        for item in (&self.renewers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.renewers.len()), flexible, FieldRef { message: Self::NAME, field: "Renewers" })?;
+        for item in self.renewers.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i64(*&self.max_lifetime_ms);
+        buf.put_i64(self.max_lifetime_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -125,7 +125,7 @@ impl Message for CreateDelegationTokenRequest {
         if version >= 3 {
             len += match &self.owner_principal_name { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
-        len += wire::array_len_len(Some((&self.renewers).len()), flexible) + (&self.renewers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.renewers.len()), flexible) + self.renewers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 8;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -133,7 +133,7 @@ impl Message for CreateDelegationTokenResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         wire::write_string(buf, &self.principal_type, flexible, FieldRef { message: Self::NAME, field: "PrincipalType" })?;
         wire::write_string(buf, &self.principal_name, flexible, FieldRef { message: Self::NAME, field: "PrincipalName" })?;
         if version >= 3 {
@@ -146,12 +146,12 @@ impl Message for CreateDelegationTokenResponse {
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TokenRequesterPrincipalName", version });
         }
-        buf.put_i64(*&self.issue_timestamp_ms);
-        buf.put_i64(*&self.expiry_timestamp_ms);
-        buf.put_i64(*&self.max_timestamp_ms);
+        buf.put_i64(self.issue_timestamp_ms);
+        buf.put_i64(self.expiry_timestamp_ms);
+        buf.put_i64(self.max_timestamp_ms);
         wire::write_string(buf, &self.token_id, flexible, FieldRef { message: Self::NAME, field: "TokenId" })?;
         wire::write_bytes(buf, &self.hmac, flexible, FieldRef { message: Self::NAME, field: "Hmac" })?;
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i32(self.throttle_time_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -69,12 +69,12 @@ impl Message for CreatePartitionsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.timeout_ms);
-        wire::write_bool(buf, *&self.validate_only);
+        buf.put_i32(self.timeout_ms);
+        wire::write_bool(buf, self.validate_only);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -91,7 +91,7 @@ impl Message for CreatePartitionsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         len += 1;
         if flexible {
@@ -176,8 +176,8 @@ impl Message for CreatePartitionsAssignment {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        wire::write_array_len(buf, Some((&self.broker_ids).len()), flexible, FieldRef { message: Self::NAME, field: "BrokerIds" })?;
-        for item in (&self.broker_ids).iter() {
+        wire::write_array_len(buf, Some(self.broker_ids.len()), flexible, FieldRef { message: Self::NAME, field: "BrokerIds" })?;
+        for item in self.broker_ids.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -193,7 +193,7 @@ impl Message for CreatePartitionsAssignment {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.broker_ids).len()), flexible) + (&self.broker_ids).len() * 4;
+        len += wire::array_len_len(Some(self.broker_ids.len()), flexible) + self.broker_ids.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -289,12 +289,12 @@ impl Message for CreatePartitionsTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        buf.put_i32(*&self.count);
+        buf.put_i32(self.count);
         match &self.assignments {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Assignments" })?; }
@@ -314,7 +314,7 @@ impl Message for CreatePartitionsTopic {
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
         len += 4;
-        len += match &self.assignments { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.assignments { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

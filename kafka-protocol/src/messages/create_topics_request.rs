@@ -70,13 +70,13 @@ impl Message for CreateTopicsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 5;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.timeout_ms);
+        buf.put_i32(self.timeout_ms);
         if version >= 1 {
-            wire::write_bool(buf, *&self.validate_only);
+            wire::write_bool(buf, self.validate_only);
         } else if self.validate_only != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "validateOnly", version });
         }
@@ -96,7 +96,7 @@ impl Message for CreateTopicsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 5;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if version >= 1 {
             len += 1;
@@ -195,9 +195,9 @@ impl Message for CreatableReplicaAssignment {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
-        buf.put_i32(*&self.partition_index);
-        wire::write_array_len(buf, Some((&self.broker_ids).len()), flexible, FieldRef { message: Self::NAME, field: "BrokerIds" })?;
-        for item in (&self.broker_ids).iter() {
+        buf.put_i32(self.partition_index);
+        wire::write_array_len(buf, Some(self.broker_ids.len()), flexible, FieldRef { message: Self::NAME, field: "BrokerIds" })?;
+        for item in self.broker_ids.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -214,7 +214,7 @@ impl Message for CreatableReplicaAssignment {
         let flexible = version >= 5;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.broker_ids).len()), flexible) + (&self.broker_ids).len() * 4;
+        len += wire::array_len_len(Some(self.broker_ids.len()), flexible) + self.broker_ids.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -438,15 +438,15 @@ impl Message for CreatableTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        buf.put_i32(*&self.num_partitions);
-        buf.put_i16(*&self.replication_factor);
-        wire::write_array_len(buf, Some((&self.assignments).len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
-        for item in (&self.assignments).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.num_partitions);
+        buf.put_i16(self.replication_factor);
+        wire::write_array_len(buf, Some(self.assignments.len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
+        for item in self.assignments.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.configs).len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
-        for item in (&self.configs).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.configs.len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
+        for item in self.configs.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -464,8 +464,8 @@ impl Message for CreatableTopic {
         len += wire::string_len(&self.name, flexible);
         len += 4;
         len += 2;
-        len += wire::array_len_len(Some((&self.assignments).len()), flexible) + (&self.assignments).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.configs).len()), flexible) + (&self.configs).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.assignments.len()), flexible) + self.assignments.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.configs.len()), flexible) + self.configs.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -62,11 +62,11 @@ impl Message for CreateTopicsResponse {
         }
         let flexible = version >= 5;
         if version >= 2 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -87,7 +87,7 @@ impl Message for CreateTopicsResponse {
         if version >= 2 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -220,15 +220,15 @@ impl Message for CreatableTopicConfigs {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Value", version });
         }
         if version >= 5 {
-            wire::write_bool(buf, *&self.read_only);
+            wire::write_bool(buf, self.read_only);
         } else if self.read_only != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ReadOnly", version });
         }
         if version >= 5 {
-            buf.put_i8(*&self.config_source);
+            buf.put_i8(self.config_source);
         }
         if version >= 5 {
-            wire::write_bool(buf, *&self.is_sensitive);
+            wire::write_bool(buf, self.is_sensitive);
         } else if self.is_sensitive != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IsSensitive", version });
         }
@@ -426,7 +426,7 @@ impl Message for CreatableTopicResult {
         if version >= 7 {
             wire::write_uuid(buf, &self.topic_id);
         }
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if version >= 1 {
             match &self.error_message {
                 Some(value) => {
@@ -436,17 +436,17 @@ impl Message for CreatableTopicResult {
             }
         }
         if version >= 5 {
-            buf.put_i32(*&self.num_partitions);
+            buf.put_i32(self.num_partitions);
         }
         if version >= 5 {
-            buf.put_i16(*&self.replication_factor);
+            buf.put_i16(self.replication_factor);
         }
         if version >= 5 {
             match &self.configs {
                 Some(value) => {
-                    wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
-                    for item in (value).iter() {
-                        (item).encode(buf, version)?;
+                    wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
+                    for item in value.iter() {
+                        item.encode(buf, version)?;
                     }
                 }
                 None => { if version >= 5 { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Configs" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "Configs", version }); } }
@@ -463,7 +463,7 @@ impl Message for CreatableTopicResult {
             if version >= 5 && self.topic_config_error_code != 0 {
                 wire::write_unsigned_varint(buf, 0);
                 wire::write_unsigned_varint(buf, (2) as u32);
-                buf.put_i16(*&self.topic_config_error_code);
+                buf.put_i16(self.topic_config_error_code);
             }
             from = if version >= 5 { 1 } else { 0 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, None);
@@ -493,7 +493,7 @@ impl Message for CreatableTopicResult {
             len += 2;
         }
         if version >= 5 {
-            len += match &self.configs { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+            len += match &self.configs { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         }
         if flexible {
             let kept: Vec<&RawTaggedField> = self.unknown_tagged_fields.iter().filter(|f| !((f.tag == 0 && version >= 5))).collect();

@@ -71,7 +71,7 @@ impl Message for DefaultPrincipalData {
         let flexible = true;
         wire::write_string(buf, &self.r#type, flexible, FieldRef { message: Self::NAME, field: "Type" })?;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_bool(buf, *&self.token_authenticated);
+        wire::write_bool(buf, self.token_authenticated);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -2,7 +2,7 @@
 //! `DeleteAclsRequest`: the request body of API key 31.
 //!
 //! Versions 0-3; flexible (compact encodings and tagged fields) in 2-3.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -54,9 +54,9 @@ impl Message for DeleteAclsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        wire::write_array_len(buf, Some((&self.filters).len()), flexible, FieldRef { message: Self::NAME, field: "Filters" })?;
-        for item in (&self.filters).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.filters.len()), flexible, FieldRef { message: Self::NAME, field: "Filters" })?;
+        for item in self.filters.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -74,7 +74,7 @@ impl Message for DeleteAclsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.filters).len()), flexible) + (&self.filters).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.filters.len()), flexible) + self.filters.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -201,7 +201,7 @@ impl Message for DeleteAclsFilter {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i8(*&self.resource_type_filter);
+        buf.put_i8(self.resource_type_filter);
         match &self.resource_name_filter {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ResourceNameFilter" })?;
@@ -209,7 +209,7 @@ impl Message for DeleteAclsFilter {
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ResourceNameFilter" })?; }
         }
         if version >= 1 {
-            buf.put_i8(*&self.pattern_type_filter);
+            buf.put_i8(self.pattern_type_filter);
         } else if self.pattern_type_filter != 3 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PatternTypeFilter", version });
         }
@@ -225,8 +225,8 @@ impl Message for DeleteAclsFilter {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "HostFilter" })?; }
         }
-        buf.put_i8(*&self.operation);
-        buf.put_i8(*&self.permission_type);
+        buf.put_i8(self.operation);
+        buf.put_i8(self.permission_type);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

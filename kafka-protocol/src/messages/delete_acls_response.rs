@@ -61,10 +61,10 @@ impl Message for DeleteAclsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.filter_results).len()), flexible, FieldRef { message: Self::NAME, field: "FilterResults" })?;
-        for item in (&self.filter_results).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.filter_results.len()), flexible, FieldRef { message: Self::NAME, field: "FilterResults" })?;
+        for item in self.filter_results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for DeleteAclsResponse {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.filter_results).len()), flexible) + (&self.filter_results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.filter_results.len()), flexible) + self.filter_results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -228,24 +228,24 @@ impl Message for DeleteAclsMatchingAcl {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        buf.put_i8(*&self.resource_type);
+        buf.put_i8(self.resource_type);
         wire::write_string(buf, &self.resource_name, flexible, FieldRef { message: Self::NAME, field: "ResourceName" })?;
         if version >= 1 {
-            buf.put_i8(*&self.pattern_type);
+            buf.put_i8(self.pattern_type);
         } else if self.pattern_type != 3 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PatternType", version });
         }
         wire::write_string(buf, &self.principal, flexible, FieldRef { message: Self::NAME, field: "Principal" })?;
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i8(*&self.operation);
-        buf.put_i8(*&self.permission_type);
+        buf.put_i8(self.operation);
+        buf.put_i8(self.permission_type);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -384,16 +384,16 @@ impl Message for DeleteAclsFilterResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        wire::write_array_len(buf, Some((&self.matching_acls).len()), flexible, FieldRef { message: Self::NAME, field: "MatchingAcls" })?;
-        for item in (&self.matching_acls).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.matching_acls.len()), flexible, FieldRef { message: Self::NAME, field: "MatchingAcls" })?;
+        for item in self.matching_acls.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -410,7 +410,7 @@ impl Message for DeleteAclsFilterResult {
         let mut len = 0usize;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.matching_acls).len()), flexible) + (&self.matching_acls).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.matching_acls.len()), flexible) + self.matching_acls.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

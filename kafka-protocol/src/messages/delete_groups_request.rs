@@ -2,7 +2,7 @@
 //! `DeleteGroupsRequest`: the request body of API key 42.
 //!
 //! Versions 0-2; flexible (compact encodings and tagged fields) in 2.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -54,8 +54,8 @@ impl Message for DeleteGroupsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        wire::write_array_len(buf, Some((&self.groups_names).len()), flexible, FieldRef { message: Self::NAME, field: "GroupsNames" })?;
-        for item in (&self.groups_names).iter() {
+        wire::write_array_len(buf, Some(self.groups_names.len()), flexible, FieldRef { message: Self::NAME, field: "GroupsNames" })?;
+        for item in self.groups_names.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "GroupsNames" })?;
         }
         if flexible {
@@ -74,7 +74,7 @@ impl Message for DeleteGroupsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.groups_names).len()), flexible) + (&self.groups_names).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.groups_names.len()), flexible) + self.groups_names.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -61,10 +61,10 @@ impl Message for DeleteRecordsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for DeleteRecordsResponse {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -180,9 +180,9 @@ impl Message for DeleteRecordsPartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i64(*&self.low_watermark);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i64(self.low_watermark);
+        buf.put_i16(self.error_code);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -290,9 +290,9 @@ impl Message for DeleteRecordsTopicResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -308,7 +308,7 @@ impl Message for DeleteRecordsTopicResult {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

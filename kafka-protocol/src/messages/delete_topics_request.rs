@@ -2,7 +2,7 @@
 //! `DeleteTopicsRequest`: the request body of API key 20.
 //!
 //! Versions 0-6; flexible (compact encodings and tagged fields) in 4-6.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -71,20 +71,20 @@ impl Message for DeleteTopicsRequest {
         }
         let flexible = version >= 4;
         if version >= 6 {
-            wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-            for item in (&self.topics).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+            for item in self.topics.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.topics.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topics", version });
         }
         if version <= 5 {
-            wire::write_array_len(buf, Some((&self.topic_names).len()), flexible, FieldRef { message: Self::NAME, field: "TopicNames" })?;
-            for item in (&self.topic_names).iter() {
+            wire::write_array_len(buf, Some(self.topic_names.len()), flexible, FieldRef { message: Self::NAME, field: "TopicNames" })?;
+            for item in self.topic_names.iter() {
                 wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "TopicNames" })?;
             }
         }
-        buf.put_i32(*&self.timeout_ms);
+        buf.put_i32(self.timeout_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -102,10 +102,10 @@ impl Message for DeleteTopicsRequest {
         let flexible = version >= 4;
         let mut len = 0usize;
         if version >= 6 {
-            len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version <= 5 {
-            len += wire::array_len_len(Some((&self.topic_names).len()), flexible) + (&self.topic_names).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topic_names.len()), flexible) + self.topic_names.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         }
         len += 4;
         if flexible {

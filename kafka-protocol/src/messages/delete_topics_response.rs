@@ -62,11 +62,11 @@ impl Message for DeleteTopicsResponse {
         }
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.responses).len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
-        for item in (&self.responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.responses.len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
+        for item in self.responses.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -87,7 +87,7 @@ impl Message for DeleteTopicsResponse {
         if version >= 1 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.responses).len()), flexible) + (&self.responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.responses.len()), flexible) + self.responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -205,7 +205,7 @@ impl Message for DeletableTopicResult {
         if version >= 6 {
             wire::write_uuid(buf, &self.topic_id);
         }
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if version >= 5 {
             match &self.error_message {
                 Some(value) => {

@@ -2,7 +2,7 @@
 //! `DescribeAclsRequest`: the request body of API key 29.
 //!
 //! Versions 0-3; flexible (compact encodings and tagged fields) in 2-3.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -102,7 +102,7 @@ impl Message for DescribeAclsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i8(*&self.resource_type_filter);
+        buf.put_i8(self.resource_type_filter);
         match &self.resource_name_filter {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ResourceNameFilter" })?;
@@ -110,7 +110,7 @@ impl Message for DescribeAclsRequest {
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ResourceNameFilter" })?; }
         }
         if version >= 1 {
-            buf.put_i8(*&self.pattern_type_filter);
+            buf.put_i8(self.pattern_type_filter);
         } else if self.pattern_type_filter != 3 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PatternTypeFilter", version });
         }
@@ -126,8 +126,8 @@ impl Message for DescribeAclsRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "HostFilter" })?; }
         }
-        buf.put_i8(*&self.operation);
-        buf.put_i8(*&self.permission_type);
+        buf.put_i8(self.operation);
+        buf.put_i8(self.permission_type);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -61,11 +61,11 @@ impl Message for DescribeClientQuotasRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.components).len()), flexible, FieldRef { message: Self::NAME, field: "Components" })?;
-        for item in (&self.components).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.components.len()), flexible, FieldRef { message: Self::NAME, field: "Components" })?;
+        for item in self.components.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_bool(buf, *&self.strict);
+        wire::write_bool(buf, self.strict);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -82,7 +82,7 @@ impl Message for DescribeClientQuotasRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.components).len()), flexible) + (&self.components).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.components.len()), flexible) + self.components.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -181,7 +181,7 @@ impl Message for ComponentData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.entity_type, flexible, FieldRef { message: Self::NAME, field: "EntityType" })?;
-        buf.put_i8(*&self.match_type);
+        buf.put_i8(self.match_type);
         match &self.r#match {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Match" })?;

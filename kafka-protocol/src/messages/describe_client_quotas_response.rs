@@ -77,8 +77,8 @@ impl Message for DescribeClientQuotasResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -87,9 +87,9 @@ impl Message for DescribeClientQuotasResponse {
         }
         match &self.entries {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Entries" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Entries" })?; }
@@ -113,7 +113,7 @@ impl Message for DescribeClientQuotasResponse {
         len += 4;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += match &self.entries { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.entries { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -317,7 +317,7 @@ impl Message for ValueData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.key, flexible, FieldRef { message: Self::NAME, field: "Key" })?;
-        buf.put_f64(*&self.value);
+        buf.put_f64(self.value);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -421,13 +421,13 @@ impl Message for EntryData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.entity).len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
-        for item in (&self.entity).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.entity.len()), flexible, FieldRef { message: Self::NAME, field: "Entity" })?;
+        for item in self.entity.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.values).len()), flexible, FieldRef { message: Self::NAME, field: "Values" })?;
-        for item in (&self.values).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.values.len()), flexible, FieldRef { message: Self::NAME, field: "Values" })?;
+        for item in self.values.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -442,8 +442,8 @@ impl Message for EntryData {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.entity).len()), flexible) + (&self.entity).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.values).len()), flexible) + (&self.values).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.entity.len()), flexible) + self.entity.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.values.len()), flexible) + self.values.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

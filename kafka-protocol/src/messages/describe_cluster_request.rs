@@ -61,9 +61,9 @@ impl Message for DescribeClusterRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_bool(buf, *&self.include_cluster_authorized_operations);
+        wire::write_bool(buf, self.include_cluster_authorized_operations);
         if version >= 1 {
-            buf.put_i8(*&self.endpoint_type);
+            buf.put_i8(self.endpoint_type);
         } else if self.endpoint_type != 1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "EndpointType", version });
         }

@@ -109,8 +109,8 @@ impl Message for DescribeClusterResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -118,17 +118,17 @@ impl Message for DescribeClusterResponse {
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
         if version >= 1 {
-            buf.put_i8(*&self.endpoint_type);
+            buf.put_i8(self.endpoint_type);
         } else if self.endpoint_type != 1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "EndpointType", version });
         }
         wire::write_string(buf, &self.cluster_id, flexible, FieldRef { message: Self::NAME, field: "ClusterId" })?;
-        buf.put_i32(*&self.controller_id);
-        wire::write_array_len(buf, Some((&self.brokers).len()), flexible, FieldRef { message: Self::NAME, field: "Brokers" })?;
-        for item in (&self.brokers).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.controller_id);
+        wire::write_array_len(buf, Some(self.brokers.len()), flexible, FieldRef { message: Self::NAME, field: "Brokers" })?;
+        for item in self.brokers.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.cluster_authorized_operations);
+        buf.put_i32(self.cluster_authorized_operations);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -153,7 +153,7 @@ impl Message for DescribeClusterResponse {
         }
         len += wire::string_len(&self.cluster_id, flexible);
         len += 4;
-        len += wire::array_len_len(Some((&self.brokers).len()), flexible) + (&self.brokers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.brokers.len()), flexible) + self.brokers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -275,9 +275,9 @@ impl Message for DescribeClusterBroker {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.broker_id);
+        buf.put_i32(self.broker_id);
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i32(*&self.port);
+        buf.put_i32(self.port);
         match &self.rack {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Rack" })?;

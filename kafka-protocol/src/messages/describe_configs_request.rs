@@ -2,7 +2,7 @@
 //! `DescribeConfigsRequest`: the request body of API key 32.
 //!
 //! Versions 0-4; flexible (compact encodings and tagged fields) in 4.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -70,17 +70,17 @@ impl Message for DescribeConfigsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 4;
-        wire::write_array_len(buf, Some((&self.resources).len()), flexible, FieldRef { message: Self::NAME, field: "Resources" })?;
-        for item in (&self.resources).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.resources.len()), flexible, FieldRef { message: Self::NAME, field: "Resources" })?;
+        for item in self.resources.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 1 {
-            wire::write_bool(buf, *&self.include_synonyms);
+            wire::write_bool(buf, self.include_synonyms);
         } else if self.include_synonyms != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IncludeSynonyms", version });
         }
         if version >= 3 {
-            wire::write_bool(buf, *&self.include_documentation);
+            wire::write_bool(buf, self.include_documentation);
         } else if self.include_documentation != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IncludeDocumentation", version });
         }
@@ -100,7 +100,7 @@ impl Message for DescribeConfigsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 4;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.resources).len()), flexible) + (&self.resources).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.resources.len()), flexible) + self.resources.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 1 {
             len += 1;
         }
@@ -213,12 +213,12 @@ impl Message for DescribeConfigsResource {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i8(*&self.resource_type);
+        buf.put_i8(self.resource_type);
         wire::write_string(buf, &self.resource_name, flexible, FieldRef { message: Self::NAME, field: "ResourceName" })?;
         match &self.configuration_keys {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "ConfigurationKeys" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "ConfigurationKeys" })?;
+                for item in value.iter() {
                     wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "ConfigurationKeys" })?;
                 }
             }
@@ -239,7 +239,7 @@ impl Message for DescribeConfigsResource {
         let mut len = 0usize;
         len += 1;
         len += wire::string_len(&self.resource_name, flexible);
-        len += match &self.configuration_keys { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.configuration_keys { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

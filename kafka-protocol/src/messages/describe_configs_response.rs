@@ -61,10 +61,10 @@ impl Message for DescribeConfigsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 4;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.results).len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
-        for item in (&self.results).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.results.len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
+        for item in self.results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for DescribeConfigsResponse {
         let flexible = version >= 4;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.results).len()), flexible) + (&self.results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.results.len()), flexible) + self.results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -196,7 +196,7 @@ impl Message for DescribeConfigsSynonym {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Value", version });
         }
         if version >= 1 {
-            buf.put_i8(*&self.source);
+            buf.put_i8(self.source);
         } else if self.source != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Source", version });
         }
@@ -387,24 +387,24 @@ impl Message for DescribeConfigsResourceResult {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "Value" })?; }
         }
-        wire::write_bool(buf, *&self.read_only);
+        wire::write_bool(buf, self.read_only);
         if version <= 0 {
-            wire::write_bool(buf, *&self.is_default);
+            wire::write_bool(buf, self.is_default);
         } else if self.is_default != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IsDefault", version });
         }
         if version >= 1 {
-            buf.put_i8(*&self.config_source);
+            buf.put_i8(self.config_source);
         }
-        wire::write_bool(buf, *&self.is_sensitive);
+        wire::write_bool(buf, self.is_sensitive);
         if version >= 1 {
-            wire::write_array_len(buf, Some((&self.synonyms).len()), flexible, FieldRef { message: Self::NAME, field: "Synonyms" })?;
-            for item in (&self.synonyms).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.synonyms.len()), flexible, FieldRef { message: Self::NAME, field: "Synonyms" })?;
+            for item in self.synonyms.iter() {
+                item.encode(buf, version)?;
             }
         }
         if version >= 3 {
-            buf.put_i8(*&self.config_type);
+            buf.put_i8(self.config_type);
         }
         if version >= 3 {
             match &self.documentation {
@@ -438,7 +438,7 @@ impl Message for DescribeConfigsResourceResult {
         }
         len += 1;
         if version >= 1 {
-            len += wire::array_len_len(Some((&self.synonyms).len()), flexible) + (&self.synonyms).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.synonyms.len()), flexible) + self.synonyms.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 3 {
             len += 1;
@@ -592,18 +592,18 @@ impl Message for DescribeConfigsResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        buf.put_i8(*&self.resource_type);
+        buf.put_i8(self.resource_type);
         wire::write_string(buf, &self.resource_name, flexible, FieldRef { message: Self::NAME, field: "ResourceName" })?;
-        wire::write_array_len(buf, Some((&self.configs).len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
-        for item in (&self.configs).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.configs.len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
+        for item in self.configs.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -622,7 +622,7 @@ impl Message for DescribeConfigsResult {
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 1;
         len += wire::string_len(&self.resource_name, flexible);
-        len += wire::array_len_len(Some((&self.configs).len()), flexible) + (&self.configs).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.configs.len()), flexible) + self.configs.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

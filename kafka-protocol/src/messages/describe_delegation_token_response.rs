@@ -69,12 +69,12 @@ impl Message for DescribeDelegationTokenResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.tokens).len()), flexible, FieldRef { message: Self::NAME, field: "Tokens" })?;
-        for item in (&self.tokens).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.tokens.len()), flexible, FieldRef { message: Self::NAME, field: "Tokens" })?;
+        for item in self.tokens.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i32(self.throttle_time_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -92,7 +92,7 @@ impl Message for DescribeDelegationTokenResponse {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += 2;
-        len += wire::array_len_len(Some((&self.tokens).len()), flexible) + (&self.tokens).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.tokens.len()), flexible) + self.tokens.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -365,14 +365,14 @@ impl Message for DescribedDelegationToken {
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TokenRequesterPrincipalName", version });
         }
-        buf.put_i64(*&self.issue_timestamp);
-        buf.put_i64(*&self.expiry_timestamp);
-        buf.put_i64(*&self.max_timestamp);
+        buf.put_i64(self.issue_timestamp);
+        buf.put_i64(self.expiry_timestamp);
+        buf.put_i64(self.max_timestamp);
         wire::write_string(buf, &self.token_id, flexible, FieldRef { message: Self::NAME, field: "TokenId" })?;
         wire::write_bytes(buf, &self.hmac, flexible, FieldRef { message: Self::NAME, field: "Hmac" })?;
-        wire::write_array_len(buf, Some((&self.renewers).len()), flexible, FieldRef { message: Self::NAME, field: "Renewers" })?;
-        for item in (&self.renewers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.renewers.len()), flexible, FieldRef { message: Self::NAME, field: "Renewers" })?;
+        for item in self.renewers.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -400,7 +400,7 @@ impl Message for DescribedDelegationToken {
         len += 8;
         len += wire::string_len(&self.token_id, flexible);
         len += wire::nullable_bytes_len(Some(&self.hmac), flexible);
-        len += wire::array_len_len(Some((&self.renewers).len()), flexible) + (&self.renewers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.renewers.len()), flexible) + self.renewers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -61,12 +61,12 @@ impl Message for DescribeGroupsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 5;
-        wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-        for item in (&self.groups).iter() {
+        wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+        for item in self.groups.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
         }
         if version >= 3 {
-            wire::write_bool(buf, *&self.include_authorized_operations);
+            wire::write_bool(buf, self.include_authorized_operations);
         } else if self.include_authorized_operations != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IncludeAuthorizedOperations", version });
         }
@@ -86,7 +86,7 @@ impl Message for DescribeGroupsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 5;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         if version >= 3 {
             len += 1;
         }

@@ -62,11 +62,11 @@ impl Message for DescribeGroupsResponse {
         }
         let flexible = version >= 5;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-        for item in (&self.groups).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+        for item in self.groups.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -87,7 +87,7 @@ impl Message for DescribeGroupsResponse {
         if version >= 1 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -386,17 +386,17 @@ impl Message for DescribedGroup {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         wire::write_string(buf, &self.group_state, flexible, FieldRef { message: Self::NAME, field: "GroupState" })?;
         wire::write_string(buf, &self.protocol_type, flexible, FieldRef { message: Self::NAME, field: "ProtocolType" })?;
         wire::write_string(buf, &self.protocol_data, flexible, FieldRef { message: Self::NAME, field: "ProtocolData" })?;
-        wire::write_array_len(buf, Some((&self.members).len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
-        for item in (&self.members).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.members.len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
+        for item in self.members.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 3 {
-            buf.put_i32(*&self.authorized_operations);
+            buf.put_i32(self.authorized_operations);
         } else if self.authorized_operations != -2147483648 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "AuthorizedOperations", version });
         }
@@ -418,7 +418,7 @@ impl Message for DescribedGroup {
         len += wire::string_len(&self.group_state, flexible);
         len += wire::string_len(&self.protocol_type, flexible);
         len += wire::string_len(&self.protocol_data, flexible);
-        len += wire::array_len_len(Some((&self.members).len()), flexible) + (&self.members).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.members.len()), flexible) + self.members.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 3 {
             len += 4;
         }

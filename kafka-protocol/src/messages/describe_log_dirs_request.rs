@@ -2,7 +2,7 @@
 //! `DescribeLogDirsRequest`: the request body of API key 35.
 //!
 //! Versions 0-4; flexible (compact encodings and tagged fields) in 2-4.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -56,9 +56,9 @@ impl Message for DescribeLogDirsRequest {
         let flexible = version >= 2;
         match &self.topics {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Topics" })?; }
@@ -79,7 +79,7 @@ impl Message for DescribeLogDirsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 2;
         let mut len = 0usize;
-        len += match &self.topics { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.topics { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -167,8 +167,8 @@ impl Message for DescribableLogDirTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -185,7 +185,7 @@ impl Message for DescribableLogDirTopic {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -69,13 +69,13 @@ impl Message for DescribeLogDirsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i32(self.throttle_time_ms);
         if version >= 3 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         }
-        wire::write_array_len(buf, Some((&self.results).len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
-        for item in (&self.results).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.results.len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
+        for item in self.results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -97,7 +97,7 @@ impl Message for DescribeLogDirsResponse {
         if version >= 3 {
             len += 2;
         }
-        len += wire::array_len_len(Some((&self.results).len()), flexible) + (&self.results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.results.len()), flexible) + self.results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -208,10 +208,10 @@ impl Message for DescribeLogDirsPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i64(*&self.partition_size);
-        buf.put_i64(*&self.offset_lag);
-        wire::write_bool(buf, *&self.is_future_key);
+        buf.put_i32(self.partition_index);
+        buf.put_i64(self.partition_size);
+        buf.put_i64(self.offset_lag);
+        wire::write_bool(buf, self.is_future_key);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -322,9 +322,9 @@ impl Message for DescribeLogDirsTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -340,7 +340,7 @@ impl Message for DescribeLogDirsTopic {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -453,17 +453,17 @@ impl Message for DescribeLogDirsResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         wire::write_string(buf, &self.log_dir, flexible, FieldRef { message: Self::NAME, field: "LogDir" })?;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 4 {
-            buf.put_i64(*&self.total_bytes);
+            buf.put_i64(self.total_bytes);
         }
         if version >= 4 {
-            buf.put_i64(*&self.usable_bytes);
+            buf.put_i64(self.usable_bytes);
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -480,7 +480,7 @@ impl Message for DescribeLogDirsResult {
         let mut len = 0usize;
         len += 2;
         len += wire::string_len(&self.log_dir, flexible);
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 4 {
             len += 8;
         }

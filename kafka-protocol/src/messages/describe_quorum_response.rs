@@ -77,7 +77,7 @@ impl Message for DescribeQuorumResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if version >= 2 {
             match &self.error_message {
                 Some(value) => {
@@ -86,14 +86,14 @@ impl Message for DescribeQuorumResponse {
                 None => { if version >= 2 { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "ErrorMessage", version }); } }
             }
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 2 {
-            wire::write_array_len(buf, Some((&self.nodes).len()), flexible, FieldRef { message: Self::NAME, field: "Nodes" })?;
-            for item in (&self.nodes).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.nodes.len()), flexible, FieldRef { message: Self::NAME, field: "Nodes" })?;
+            for item in self.nodes.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.nodes.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Nodes", version });
@@ -118,9 +118,9 @@ impl Message for DescribeQuorumResponse {
         if version >= 2 {
             len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 2 {
-            len += wire::array_len_len(Some((&self.nodes).len()), flexible) + (&self.nodes).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.nodes.len()), flexible) + self.nodes.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -246,18 +246,18 @@ impl Message for ReplicaState {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.replica_id);
+        buf.put_i32(self.replica_id);
         if version >= 2 {
             wire::write_uuid(buf, &self.replica_directory_id);
         } else if self.replica_directory_id != Uuid::ZERO {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ReplicaDirectoryId", version });
         }
-        buf.put_i64(*&self.log_end_offset);
+        buf.put_i64(self.log_end_offset);
         if version >= 1 {
-            buf.put_i64(*&self.last_fetch_timestamp);
+            buf.put_i64(self.last_fetch_timestamp);
         }
         if version >= 1 {
-            buf.put_i64(*&self.last_caught_up_timestamp);
+            buf.put_i64(self.last_caught_up_timestamp);
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -437,8 +437,8 @@ impl Message for PartitionData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         if version >= 2 {
             match &self.error_message {
                 Some(value) => {
@@ -447,16 +447,16 @@ impl Message for PartitionData {
                 None => { if version >= 2 { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "ErrorMessage", version }); } }
             }
         }
-        buf.put_i32(*&self.leader_id);
-        buf.put_i32(*&self.leader_epoch);
-        buf.put_i64(*&self.high_watermark);
-        wire::write_array_len(buf, Some((&self.current_voters).len()), flexible, FieldRef { message: Self::NAME, field: "CurrentVoters" })?;
-        for item in (&self.current_voters).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.leader_id);
+        buf.put_i32(self.leader_epoch);
+        buf.put_i64(self.high_watermark);
+        wire::write_array_len(buf, Some(self.current_voters.len()), flexible, FieldRef { message: Self::NAME, field: "CurrentVoters" })?;
+        for item in self.current_voters.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.observers).len()), flexible, FieldRef { message: Self::NAME, field: "Observers" })?;
-        for item in (&self.observers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.observers.len()), flexible, FieldRef { message: Self::NAME, field: "Observers" })?;
+        for item in self.observers.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -479,8 +479,8 @@ impl Message for PartitionData {
         len += 4;
         len += 4;
         len += 8;
-        len += wire::array_len_len(Some((&self.current_voters).len()), flexible) + (&self.current_voters).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.observers).len()), flexible) + (&self.observers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.current_voters.len()), flexible) + self.current_voters.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.observers.len()), flexible) + self.observers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -586,9 +586,9 @@ impl Message for TopicData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.topic_name, flexible, FieldRef { message: Self::NAME, field: "TopicName" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -604,7 +604,7 @@ impl Message for TopicData {
         let flexible = true;
         let mut len = 0usize;
         len += wire::string_len(&self.topic_name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -712,7 +712,7 @@ impl Message for Listener {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Host", version });
         }
         if version >= 2 {
-            buf.put_u16(*&self.port);
+            buf.put_u16(self.port);
         } else if self.port != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Port", version });
         }
@@ -841,14 +841,14 @@ impl Message for Node {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         if version >= 2 {
-            buf.put_i32(*&self.node_id);
+            buf.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeId", version });
         }
         if version >= 2 {
-            wire::write_array_len(buf, Some((&self.listeners).len()), flexible, FieldRef { message: Self::NAME, field: "Listeners" })?;
-            for item in (&self.listeners).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.listeners.len()), flexible, FieldRef { message: Self::NAME, field: "Listeners" })?;
+            for item in self.listeners.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.listeners.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Listeners", version });
@@ -870,7 +870,7 @@ impl Message for Node {
             len += 4;
         }
         if version >= 2 {
-            len += wire::array_len_len(Some((&self.listeners).len()), flexible) + (&self.listeners).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.listeners.len()), flexible) + self.listeners.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

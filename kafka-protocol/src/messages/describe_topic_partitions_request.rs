@@ -69,15 +69,15 @@ impl Message for DescribeTopicPartitionsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.response_partition_limit);
+        buf.put_i32(self.response_partition_limit);
         match &self.cursor {
             Some(value) => {
                 buf.put_i8(1);
-                (value).encode(buf, version)?;
+                value.encode(buf, version)?;
             }
             None => { buf.put_i8(-1); }
         }
@@ -97,9 +97,9 @@ impl Message for DescribeTopicPartitionsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
-        len += match &self.cursor { Some(value) => 1 + (value).encoded_len(version), None => 1 };
+        len += match &self.cursor { Some(value) => 1 + value.encoded_len(version), None => 1 };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -284,7 +284,7 @@ impl Message for Cursor {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.topic_name, flexible, FieldRef { message: Self::NAME, field: "TopicName" })?;
-        buf.put_i32(*&self.partition_index);
+        buf.put_i32(self.partition_index);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -69,15 +69,15 @@ impl Message for DescribeTopicPartitionsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         match &self.next_cursor {
             Some(value) => {
                 buf.put_i8(1);
-                (value).encode(buf, version)?;
+                value.encode(buf, version)?;
             }
             None => { buf.put_i8(-1); }
         }
@@ -98,8 +98,8 @@ impl Message for DescribeTopicPartitionsResponse {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += match &self.next_cursor { Some(value) => 1 + (value).encoded_len(version), None => 1 };
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += match &self.next_cursor { Some(value) => 1 + value.encoded_len(version), None => 1 };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -246,22 +246,22 @@ impl Message for DescribeTopicPartitionsResponsePartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i16(*&self.error_code);
-        buf.put_i32(*&self.partition_index);
-        buf.put_i32(*&self.leader_id);
-        buf.put_i32(*&self.leader_epoch);
-        wire::write_array_len(buf, Some((&self.replica_nodes).len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaNodes" })?;
-        for item in (&self.replica_nodes).iter() {
+        buf.put_i16(self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i32(self.leader_id);
+        buf.put_i32(self.leader_epoch);
+        wire::write_array_len(buf, Some(self.replica_nodes.len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaNodes" })?;
+        for item in self.replica_nodes.iter() {
             buf.put_i32(*item);
         }
-        wire::write_array_len(buf, Some((&self.isr_nodes).len()), flexible, FieldRef { message: Self::NAME, field: "IsrNodes" })?;
-        for item in (&self.isr_nodes).iter() {
+        wire::write_array_len(buf, Some(self.isr_nodes.len()), flexible, FieldRef { message: Self::NAME, field: "IsrNodes" })?;
+        for item in self.isr_nodes.iter() {
             buf.put_i32(*item);
         }
         match &self.eligible_leader_replicas {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "EligibleLeaderReplicas" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "EligibleLeaderReplicas" })?;
+                for item in value.iter() {
                     buf.put_i32(*item);
                 }
             }
@@ -269,15 +269,15 @@ impl Message for DescribeTopicPartitionsResponsePartition {
         }
         match &self.last_known_elr {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "LastKnownElr" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "LastKnownElr" })?;
+                for item in value.iter() {
                     buf.put_i32(*item);
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "LastKnownElr" })?; }
         }
-        wire::write_array_len(buf, Some((&self.offline_replicas).len()), flexible, FieldRef { message: Self::NAME, field: "OfflineReplicas" })?;
-        for item in (&self.offline_replicas).iter() {
+        wire::write_array_len(buf, Some(self.offline_replicas.len()), flexible, FieldRef { message: Self::NAME, field: "OfflineReplicas" })?;
+        for item in self.offline_replicas.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -297,11 +297,11 @@ impl Message for DescribeTopicPartitionsResponsePartition {
         len += 4;
         len += 4;
         len += 4;
-        len += wire::array_len_len(Some((&self.replica_nodes).len()), flexible) + (&self.replica_nodes).len() * 4;
-        len += wire::array_len_len(Some((&self.isr_nodes).len()), flexible) + (&self.isr_nodes).len() * 4;
-        len += match &self.eligible_leader_replicas { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).len() * 4, None => wire::array_len_len(None, flexible) };
-        len += match &self.last_known_elr { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).len() * 4, None => wire::array_len_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.offline_replicas).len()), flexible) + (&self.offline_replicas).len() * 4;
+        len += wire::array_len_len(Some(self.replica_nodes.len()), flexible) + self.replica_nodes.len() * 4;
+        len += wire::array_len_len(Some(self.isr_nodes.len()), flexible) + self.isr_nodes.len() * 4;
+        len += match &self.eligible_leader_replicas { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.len() * 4, None => wire::array_len_len(None, flexible) };
+        len += match &self.last_known_elr { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.len() * 4, None => wire::array_len_len(None, flexible) };
+        len += wire::array_len_len(Some(self.offline_replicas.len()), flexible) + self.offline_replicas.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -436,7 +436,7 @@ impl Message for DescribeTopicPartitionsResponseTopic {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.name {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
@@ -444,12 +444,12 @@ impl Message for DescribeTopicPartitionsResponseTopic {
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "Name" })?; }
         }
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_bool(buf, *&self.is_internal);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_bool(buf, self.is_internal);
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.topic_authorized_operations);
+        buf.put_i32(self.topic_authorized_operations);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -467,7 +467,7 @@ impl Message for DescribeTopicPartitionsResponseTopic {
         len += match &self.name { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 16;
         len += 1;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -566,7 +566,7 @@ impl Message for Cursor {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.topic_name, flexible, FieldRef { message: Self::NAME, field: "TopicName" })?;
-        buf.put_i32(*&self.partition_index);
+        buf.put_i32(self.partition_index);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

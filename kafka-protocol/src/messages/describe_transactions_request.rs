@@ -53,8 +53,8 @@ impl Message for DescribeTransactionsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.transactional_ids).len()), flexible, FieldRef { message: Self::NAME, field: "TransactionalIds" })?;
-        for item in (&self.transactional_ids).iter() {
+        wire::write_array_len(buf, Some(self.transactional_ids.len()), flexible, FieldRef { message: Self::NAME, field: "TransactionalIds" })?;
+        for item in self.transactional_ids.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "TransactionalIds" })?;
         }
         if flexible {
@@ -73,7 +73,7 @@ impl Message for DescribeTransactionsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.transactional_ids).len()), flexible) + (&self.transactional_ids).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.transactional_ids.len()), flexible) + self.transactional_ids.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

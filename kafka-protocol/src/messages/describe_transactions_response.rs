@@ -61,10 +61,10 @@ impl Message for DescribeTransactionsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.transaction_states).len()), flexible, FieldRef { message: Self::NAME, field: "TransactionStates" })?;
-        for item in (&self.transaction_states).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.transaction_states.len()), flexible, FieldRef { message: Self::NAME, field: "TransactionStates" })?;
+        for item in self.transaction_states.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for DescribeTransactionsResponse {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.transaction_states).len()), flexible) + (&self.transaction_states).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.transaction_states.len()), flexible) + self.transaction_states.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -173,8 +173,8 @@ impl Message for TopicData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -191,7 +191,7 @@ impl Message for TopicData {
         let flexible = true;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -328,16 +328,16 @@ impl Message for TransactionState {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         wire::write_string(buf, &self.transactional_id, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?;
         wire::write_string(buf, &self.transaction_state, flexible, FieldRef { message: Self::NAME, field: "TransactionState" })?;
-        buf.put_i32(*&self.transaction_timeout_ms);
-        buf.put_i64(*&self.transaction_start_time_ms);
-        buf.put_i64(*&self.producer_id);
-        buf.put_i16(*&self.producer_epoch);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.transaction_timeout_ms);
+        buf.put_i64(self.transaction_start_time_ms);
+        buf.put_i64(self.producer_id);
+        buf.put_i16(self.producer_epoch);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -359,7 +359,7 @@ impl Message for TransactionState {
         len += 8;
         len += 8;
         len += 2;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

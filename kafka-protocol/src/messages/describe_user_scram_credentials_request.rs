@@ -55,9 +55,9 @@ impl Message for DescribeUserScramCredentialsRequest {
         let flexible = true;
         match &self.users {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Users" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Users" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Users" })?; }
@@ -78,7 +78,7 @@ impl Message for DescribeUserScramCredentialsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += match &self.users { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.users { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -70,20 +70,20 @@ impl Message for ElectLeadersRequest {
         }
         let flexible = version >= 2;
         if version >= 1 {
-            buf.put_i8(*&self.election_type);
+            buf.put_i8(self.election_type);
         } else if self.election_type != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ElectionType", version });
         }
         match &self.topic_partitions {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?; }
         }
-        buf.put_i32(*&self.timeout_ms);
+        buf.put_i32(self.timeout_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -103,7 +103,7 @@ impl Message for ElectLeadersRequest {
         if version >= 1 {
             len += 1;
         }
-        len += match &self.topic_partitions { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.topic_partitions { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -200,8 +200,8 @@ impl Message for TopicPartitions {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -218,7 +218,7 @@ impl Message for TopicPartitions {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -69,15 +69,15 @@ impl Message for ElectLeadersResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i32(self.throttle_time_ms);
         if version >= 1 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }
-        wire::write_array_len(buf, Some((&self.replica_election_results).len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaElectionResults" })?;
-        for item in (&self.replica_election_results).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.replica_election_results.len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaElectionResults" })?;
+        for item in self.replica_election_results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -99,7 +99,7 @@ impl Message for ElectLeadersResponse {
         if version >= 1 {
             len += 2;
         }
-        len += wire::array_len_len(Some((&self.replica_election_results).len()), flexible) + (&self.replica_election_results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.replica_election_results.len()), flexible) + self.replica_election_results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -202,8 +202,8 @@ impl Message for PartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(*&self.partition_id);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_id);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -317,9 +317,9 @@ impl Message for ReplicaElectionResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partition_result).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionResult" })?;
-        for item in (&self.partition_result).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partition_result.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionResult" })?;
+        for item in self.partition_result.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -335,7 +335,7 @@ impl Message for ReplicaElectionResult {
         let flexible = version >= 2;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partition_result).len()), flexible) + (&self.partition_result).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partition_result.len()), flexible) + self.partition_result.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -79,9 +79,9 @@ impl Message for EndTxnRequest {
         }
         let flexible = version >= 3;
         wire::write_string(buf, &self.transactional_id, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?;
-        buf.put_i64(*&self.producer_id);
-        buf.put_i16(*&self.producer_epoch);
-        wire::write_bool(buf, *&self.committed);
+        buf.put_i64(self.producer_id);
+        buf.put_i16(self.producer_epoch);
+        wire::write_bool(buf, self.committed);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -77,13 +77,13 @@ impl Message for EndTxnResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 3;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         if version >= 5 {
-            buf.put_i64(*&self.producer_id);
+            buf.put_i64(self.producer_id);
         }
         if version >= 5 {
-            buf.put_i16(*&self.producer_epoch);
+            buf.put_i16(self.producer_epoch);
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

@@ -2,7 +2,7 @@
 //! `ExpireDelegationTokenRequest`: the request body of API key 40.
 //!
 //! Versions 0-2; flexible (compact encodings and tagged fields) in 2.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -63,7 +63,7 @@ impl Message for ExpireDelegationTokenRequest {
         }
         let flexible = version >= 2;
         wire::write_bytes(buf, &self.hmac, flexible, FieldRef { message: Self::NAME, field: "Hmac" })?;
-        buf.put_i64(*&self.expiry_time_period_ms);
+        buf.put_i64(self.expiry_time_period_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -69,9 +69,9 @@ impl Message for ExpireDelegationTokenResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
-        buf.put_i64(*&self.expiry_timestamp_ms);
-        buf.put_i32(*&self.throttle_time_ms);
+        buf.put_i16(self.error_code);
+        buf.put_i64(self.expiry_timestamp_ms);
+        buf.put_i32(self.throttle_time_ms);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

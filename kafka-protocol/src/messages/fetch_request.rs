@@ -143,32 +143,32 @@ impl Message for FetchRequest {
         }
         let flexible = version >= 12;
         if version <= 14 {
-            buf.put_i32(*&self.replica_id);
+            buf.put_i32(self.replica_id);
         } else if self.replica_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ReplicaId", version });
         }
-        buf.put_i32(*&self.max_wait_ms);
-        buf.put_i32(*&self.min_bytes);
+        buf.put_i32(self.max_wait_ms);
+        buf.put_i32(self.min_bytes);
         if version >= 3 {
-            buf.put_i32(*&self.max_bytes);
+            buf.put_i32(self.max_bytes);
         }
         if version >= 4 {
-            buf.put_i8(*&self.isolation_level);
+            buf.put_i8(self.isolation_level);
         }
         if version >= 7 {
-            buf.put_i32(*&self.session_id);
+            buf.put_i32(self.session_id);
         }
         if version >= 7 {
-            buf.put_i32(*&self.session_epoch);
+            buf.put_i32(self.session_epoch);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 7 {
-            wire::write_array_len(buf, Some((&self.forgotten_topics_data).len()), flexible, FieldRef { message: Self::NAME, field: "ForgottenTopicsData" })?;
-            for item in (&self.forgotten_topics_data).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.forgotten_topics_data.len()), flexible, FieldRef { message: Self::NAME, field: "ForgottenTopicsData" })?;
+            for item in self.forgotten_topics_data.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.forgotten_topics_data.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ForgottenTopicsData", version });
@@ -204,8 +204,8 @@ impl Message for FetchRequest {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(1));
             if version >= 15 && self.replica_state != ReplicaState::default() {
                 wire::write_unsigned_varint(buf, 1);
-                wire::write_unsigned_varint(buf, ((&self.replica_state).encoded_len(version)) as u32);
-                (&self.replica_state).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (self.replica_state.encoded_len(version)) as u32);
+                self.replica_state.encode(buf, version)?;
             }
             from = if version >= 15 { 2 } else { 1 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, None);
@@ -240,9 +240,9 @@ impl Message for FetchRequest {
         if version >= 7 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 7 {
-            len += wire::array_len_len(Some((&self.forgotten_topics_data).len()), flexible) + (&self.forgotten_topics_data).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.forgotten_topics_data.len()), flexible) + self.forgotten_topics_data.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 11 {
             len += wire::string_len(&self.rack_id, flexible);
@@ -257,7 +257,7 @@ impl Message for FetchRequest {
             }
             if version >= 15 && self.replica_state != ReplicaState::default() {
                 count += 1;
-                body += wire::tagged_field_len(1, (&self.replica_state).encoded_len(version));
+                body += wire::tagged_field_len(1, self.replica_state.encoded_len(version));
             }
             len += wire::unsigned_varint_len(count as u32) + body;
         }
@@ -405,12 +405,12 @@ impl Message for ReplicaState {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 15 {
-            buf.put_i32(*&self.replica_id);
+            buf.put_i32(self.replica_id);
         } else if self.replica_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ReplicaId", version });
         }
         if version >= 15 {
-            buf.put_i64(*&self.replica_epoch);
+            buf.put_i64(self.replica_epoch);
         } else if self.replica_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ReplicaEpoch", version });
         }
@@ -569,20 +569,20 @@ impl Message for FetchPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
-        buf.put_i32(*&self.partition);
+        buf.put_i32(self.partition);
         if version >= 9 {
-            buf.put_i32(*&self.current_leader_epoch);
+            buf.put_i32(self.current_leader_epoch);
         }
-        buf.put_i64(*&self.fetch_offset);
+        buf.put_i64(self.fetch_offset);
         if version >= 12 {
-            buf.put_i32(*&self.last_fetched_epoch);
+            buf.put_i32(self.last_fetched_epoch);
         } else if self.last_fetched_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LastFetchedEpoch", version });
         }
         if version >= 5 {
-            buf.put_i64(*&self.log_start_offset);
+            buf.put_i64(self.log_start_offset);
         }
-        buf.put_i32(*&self.partition_max_bytes);
+        buf.put_i32(self.partition_max_bytes);
         if flexible {
             let mut count = self.unknown_tagged_fields.iter().filter(|f| !((f.tag == 0 && version >= 17))).count();
             if version >= 17 && self.replica_directory_id != Uuid::ZERO {
@@ -757,9 +757,9 @@ impl Message for FetchTopic {
         if version >= 13 {
             wire::write_uuid(buf, &self.topic_id);
         }
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -780,7 +780,7 @@ impl Message for FetchTopic {
         if version >= 13 {
             len += 16;
         }
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -894,8 +894,8 @@ impl Message for ForgottenTopic {
             wire::write_uuid(buf, &self.topic_id);
         }
         if version >= 7 {
-            wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-            for item in (&self.partitions).iter() {
+            wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+            for item in self.partitions.iter() {
                 buf.put_i32(*item);
             }
         } else if !self.partitions.is_empty() {
@@ -921,7 +921,7 @@ impl Message for ForgottenTopic {
             len += 16;
         }
         if version >= 7 {
-            len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+            len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

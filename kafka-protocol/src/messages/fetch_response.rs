@@ -86,19 +86,19 @@ impl Message for FetchResponse {
         }
         let flexible = version >= 12;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
         if version >= 7 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         }
         if version >= 7 {
-            buf.put_i32(*&self.session_id);
+            buf.put_i32(self.session_id);
         } else if self.session_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "SessionId", version });
         }
-        wire::write_array_len(buf, Some((&self.responses).len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
-        for item in (&self.responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.responses.len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
+        for item in self.responses.iter() {
+            item.encode(buf, version)?;
         }
         if !(version >= 16) && !self.node_endpoints.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeEndpoints", version });
@@ -113,10 +113,10 @@ impl Message for FetchResponse {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(0));
             if version >= 16 && !self.node_endpoints.is_empty() {
                 wire::write_unsigned_varint(buf, 0);
-                wire::write_unsigned_varint(buf, (wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>()) as u32);
-                wire::write_array_len(buf, Some((&self.node_endpoints).len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
-                for item in (&self.node_endpoints).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>()) as u32);
+                wire::write_array_len(buf, Some(self.node_endpoints.len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
+                for item in self.node_endpoints.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             from = if version >= 16 { 1 } else { 0 };
@@ -144,14 +144,14 @@ impl Message for FetchResponse {
         if version >= 7 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.responses).len()), flexible) + (&self.responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.responses.len()), flexible) + self.responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             let kept: Vec<&RawTaggedField> = self.unknown_tagged_fields.iter().filter(|f| !((f.tag == 0 && version >= 16))).collect();
             let mut count = kept.len();
             let mut body = kept.iter().map(|f| wire::tagged_field_len(f.tag, f.data.len())).sum::<usize>();
             if version >= 16 && !self.node_endpoints.is_empty() {
                 count += 1;
-                body += wire::tagged_field_len(0, wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>());
+                body += wire::tagged_field_len(0, wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>());
             }
             len += wire::unsigned_varint_len(count as u32) + body;
         }
@@ -264,12 +264,12 @@ impl Message for EpochEndOffset {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 12 {
-            buf.put_i32(*&self.epoch);
+            buf.put_i32(self.epoch);
         } else if self.epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Epoch", version });
         }
         if version >= 12 {
-            buf.put_i64(*&self.end_offset);
+            buf.put_i64(self.end_offset);
         } else if self.end_offset != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "EndOffset", version });
         }
@@ -389,12 +389,12 @@ impl Message for LeaderIdAndEpoch {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 12 {
-            buf.put_i32(*&self.leader_id);
+            buf.put_i32(self.leader_id);
         } else if self.leader_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LeaderId", version });
         }
         if version >= 12 {
-            buf.put_i32(*&self.leader_epoch);
+            buf.put_i32(self.leader_epoch);
         } else if self.leader_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LeaderEpoch", version });
         }
@@ -513,8 +513,8 @@ impl Message for SnapshotId {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
-        buf.put_i64(*&self.end_offset);
-        buf.put_i32(*&self.epoch);
+        buf.put_i64(self.end_offset);
+        buf.put_i32(self.epoch);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -619,12 +619,12 @@ impl Message for AbortedTransaction {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 4 {
-            buf.put_i64(*&self.producer_id);
+            buf.put_i64(self.producer_id);
         } else if self.producer_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ProducerId", version });
         }
         if version >= 4 {
-            buf.put_i64(*&self.first_offset);
+            buf.put_i64(self.first_offset);
         } else if self.first_offset != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "FirstOffset", version });
         }
@@ -815,28 +815,28 @@ impl Message for PartitionData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
-        buf.put_i64(*&self.high_watermark);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
+        buf.put_i64(self.high_watermark);
         if version >= 4 {
-            buf.put_i64(*&self.last_stable_offset);
+            buf.put_i64(self.last_stable_offset);
         }
         if version >= 5 {
-            buf.put_i64(*&self.log_start_offset);
+            buf.put_i64(self.log_start_offset);
         }
         if version >= 4 {
             match &self.aborted_transactions {
                 Some(value) => {
-                    wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "AbortedTransactions" })?;
-                    for item in (value).iter() {
-                        (item).encode(buf, version)?;
+                    wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "AbortedTransactions" })?;
+                    for item in value.iter() {
+                        item.encode(buf, version)?;
                     }
                 }
                 None => { if version >= 4 { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "AbortedTransactions" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "AbortedTransactions", version }); } }
             }
         }
         if version >= 11 {
-            buf.put_i32(*&self.preferred_read_replica);
+            buf.put_i32(self.preferred_read_replica);
         } else if self.preferred_read_replica != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PreferredReadReplica", version });
         }
@@ -871,22 +871,22 @@ impl Message for PartitionData {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(0));
             if version >= 12 && self.diverging_epoch != EpochEndOffset::default() {
                 wire::write_unsigned_varint(buf, 0);
-                wire::write_unsigned_varint(buf, ((&self.diverging_epoch).encoded_len(version)) as u32);
-                (&self.diverging_epoch).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (self.diverging_epoch.encoded_len(version)) as u32);
+                self.diverging_epoch.encode(buf, version)?;
             }
             from = if version >= 12 { 1 } else { 0 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(1));
             if version >= 12 && self.current_leader != LeaderIdAndEpoch::default() {
                 wire::write_unsigned_varint(buf, 1);
-                wire::write_unsigned_varint(buf, ((&self.current_leader).encoded_len(version)) as u32);
-                (&self.current_leader).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (self.current_leader.encoded_len(version)) as u32);
+                self.current_leader.encode(buf, version)?;
             }
             from = if version >= 12 { 2 } else { 1 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(2));
             if version >= 12 && self.snapshot_id != SnapshotId::default() {
                 wire::write_unsigned_varint(buf, 2);
-                wire::write_unsigned_varint(buf, ((&self.snapshot_id).encoded_len(version)) as u32);
-                (&self.snapshot_id).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (self.snapshot_id.encoded_len(version)) as u32);
+                self.snapshot_id.encode(buf, version)?;
             }
             from = if version >= 12 { 3 } else { 2 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, None);
@@ -911,7 +911,7 @@ impl Message for PartitionData {
             len += 8;
         }
         if version >= 4 {
-            len += match &self.aborted_transactions { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+            len += match &self.aborted_transactions { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         }
         if version >= 11 {
             len += 4;
@@ -923,15 +923,15 @@ impl Message for PartitionData {
             let mut body = kept.iter().map(|f| wire::tagged_field_len(f.tag, f.data.len())).sum::<usize>();
             if version >= 12 && self.diverging_epoch != EpochEndOffset::default() {
                 count += 1;
-                body += wire::tagged_field_len(0, (&self.diverging_epoch).encoded_len(version));
+                body += wire::tagged_field_len(0, self.diverging_epoch.encoded_len(version));
             }
             if version >= 12 && self.current_leader != LeaderIdAndEpoch::default() {
                 count += 1;
-                body += wire::tagged_field_len(1, (&self.current_leader).encoded_len(version));
+                body += wire::tagged_field_len(1, self.current_leader.encoded_len(version));
             }
             if version >= 12 && self.snapshot_id != SnapshotId::default() {
                 count += 1;
-                body += wire::tagged_field_len(2, (&self.snapshot_id).encoded_len(version));
+                body += wire::tagged_field_len(2, self.snapshot_id.encoded_len(version));
             }
             len += wire::unsigned_varint_len(count as u32) + body;
         }
@@ -1083,9 +1083,9 @@ impl Message for FetchableTopicResponse {
         if version >= 13 {
             wire::write_uuid(buf, &self.topic_id);
         }
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -1106,7 +1106,7 @@ impl Message for FetchableTopicResponse {
         if version >= 13 {
             len += 16;
         }
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -1222,7 +1222,7 @@ impl Message for NodeEndpoint {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 16 {
-            buf.put_i32(*&self.node_id);
+            buf.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeId", version });
         }
@@ -1232,7 +1232,7 @@ impl Message for NodeEndpoint {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Host", version });
         }
         if version >= 16 {
-            buf.put_i32(*&self.port);
+            buf.put_i32(self.port);
         } else if self.port != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Port", version });
         }

@@ -2,7 +2,7 @@
 //! `FindCoordinatorRequest`: the request body of API key 10.
 //!
 //! Versions 0-6; flexible (compact encodings and tagged fields) in 3-6.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -76,13 +76,13 @@ impl Message for FindCoordinatorRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Key", version });
         }
         if version >= 1 {
-            buf.put_i8(*&self.key_type);
+            buf.put_i8(self.key_type);
         } else if self.key_type != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "KeyType", version });
         }
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.coordinator_keys).len()), flexible, FieldRef { message: Self::NAME, field: "CoordinatorKeys" })?;
-            for item in (&self.coordinator_keys).iter() {
+            wire::write_array_len(buf, Some(self.coordinator_keys.len()), flexible, FieldRef { message: Self::NAME, field: "CoordinatorKeys" })?;
+            for item in self.coordinator_keys.iter() {
                 wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "CoordinatorKeys" })?;
             }
         } else if !self.coordinator_keys.is_empty() {
@@ -111,7 +111,7 @@ impl Message for FindCoordinatorRequest {
             len += 1;
         }
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.coordinator_keys).len()), flexible) + (&self.coordinator_keys).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+            len += wire::array_len_len(Some(self.coordinator_keys.len()), flexible) + self.coordinator_keys.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -102,10 +102,10 @@ impl Message for FindCoordinatorResponse {
         }
         let flexible = version >= 3;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
         if version <= 3 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }
@@ -118,7 +118,7 @@ impl Message for FindCoordinatorResponse {
             }
         }
         if version <= 3 {
-            buf.put_i32(*&self.node_id);
+            buf.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeId", version });
         }
@@ -128,14 +128,14 @@ impl Message for FindCoordinatorResponse {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Host", version });
         }
         if version <= 3 {
-            buf.put_i32(*&self.port);
+            buf.put_i32(self.port);
         } else if self.port != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Port", version });
         }
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.coordinators).len()), flexible, FieldRef { message: Self::NAME, field: "Coordinators" })?;
-            for item in (&self.coordinators).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.coordinators.len()), flexible, FieldRef { message: Self::NAME, field: "Coordinators" })?;
+            for item in self.coordinators.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.coordinators.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Coordinators", version });
@@ -175,7 +175,7 @@ impl Message for FindCoordinatorResponse {
             len += 4;
         }
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.coordinators).len()), flexible) + (&self.coordinators).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.coordinators.len()), flexible) + self.coordinators.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -341,7 +341,7 @@ impl Message for Coordinator {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Key", version });
         }
         if version >= 4 {
-            buf.put_i32(*&self.node_id);
+            buf.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeId", version });
         }
@@ -351,12 +351,12 @@ impl Message for Coordinator {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Host", version });
         }
         if version >= 4 {
-            buf.put_i32(*&self.port);
+            buf.put_i32(self.port);
         } else if self.port != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Port", version });
         }
         if version >= 4 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }

@@ -117,19 +117,19 @@ impl Message for GetTelemetrySubscriptionsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         wire::write_uuid(buf, &self.client_instance_id);
-        buf.put_i32(*&self.subscription_id);
-        wire::write_array_len(buf, Some((&self.accepted_compression_types).len()), flexible, FieldRef { message: Self::NAME, field: "AcceptedCompressionTypes" })?;
-        for item in (&self.accepted_compression_types).iter() {
+        buf.put_i32(self.subscription_id);
+        wire::write_array_len(buf, Some(self.accepted_compression_types.len()), flexible, FieldRef { message: Self::NAME, field: "AcceptedCompressionTypes" })?;
+        for item in self.accepted_compression_types.iter() {
             buf.put_i8(*item);
         }
-        buf.put_i32(*&self.push_interval_ms);
-        buf.put_i32(*&self.telemetry_max_bytes);
-        wire::write_bool(buf, *&self.delta_temporality);
-        wire::write_array_len(buf, Some((&self.requested_metrics).len()), flexible, FieldRef { message: Self::NAME, field: "RequestedMetrics" })?;
-        for item in (&self.requested_metrics).iter() {
+        buf.put_i32(self.push_interval_ms);
+        buf.put_i32(self.telemetry_max_bytes);
+        wire::write_bool(buf, self.delta_temporality);
+        wire::write_array_len(buf, Some(self.requested_metrics.len()), flexible, FieldRef { message: Self::NAME, field: "RequestedMetrics" })?;
+        for item in self.requested_metrics.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "RequestedMetrics" })?;
         }
         if flexible {
@@ -152,11 +152,11 @@ impl Message for GetTelemetrySubscriptionsResponse {
         len += 2;
         len += 16;
         len += 4;
-        len += wire::array_len_len(Some((&self.accepted_compression_types).len()), flexible) + (&self.accepted_compression_types).len() * 1;
+        len += wire::array_len_len(Some(self.accepted_compression_types.len()), flexible) + self.accepted_compression_types.len() * 1;
         len += 4;
         len += 4;
         len += 1;
-        len += wire::array_len_len(Some((&self.requested_metrics).len()), flexible) + (&self.requested_metrics).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.requested_metrics.len()), flexible) + self.requested_metrics.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -78,7 +78,7 @@ impl Message for HeartbeatRequest {
         }
         let flexible = version >= 4;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
-        buf.put_i32(*&self.generation_id);
+        buf.put_i32(self.generation_id);
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
         if version >= 3 {
             match &self.group_instance_id {

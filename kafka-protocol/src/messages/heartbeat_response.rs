@@ -62,9 +62,9 @@ impl Message for HeartbeatResponse {
         }
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -61,11 +61,11 @@ impl Message for IncrementalAlterConfigsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.resources).len()), flexible, FieldRef { message: Self::NAME, field: "Resources" })?;
-        for item in (&self.resources).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.resources.len()), flexible, FieldRef { message: Self::NAME, field: "Resources" })?;
+        for item in self.resources.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_bool(buf, *&self.validate_only);
+        wire::write_bool(buf, self.validate_only);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -82,7 +82,7 @@ impl Message for IncrementalAlterConfigsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.resources).len()), flexible) + (&self.resources).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.resources.len()), flexible) + self.resources.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -181,7 +181,7 @@ impl Message for AlterableConfig {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        buf.put_i8(*&self.config_operation);
+        buf.put_i8(self.config_operation);
         match &self.value {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Value" })?;
@@ -302,11 +302,11 @@ impl Message for AlterConfigsResource {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i8(*&self.resource_type);
+        buf.put_i8(self.resource_type);
         wire::write_string(buf, &self.resource_name, flexible, FieldRef { message: Self::NAME, field: "ResourceName" })?;
-        wire::write_array_len(buf, Some((&self.configs).len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
-        for item in (&self.configs).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.configs.len()), flexible, FieldRef { message: Self::NAME, field: "Configs" })?;
+        for item in self.configs.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -323,7 +323,7 @@ impl Message for AlterConfigsResource {
         let mut len = 0usize;
         len += 1;
         len += wire::string_len(&self.resource_name, flexible);
-        len += wire::array_len_len(Some((&self.configs).len()), flexible) + (&self.configs).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.configs.len()), flexible) + self.configs.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

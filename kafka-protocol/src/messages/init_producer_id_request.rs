@@ -83,14 +83,14 @@ impl Message for InitProducerIdRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?; }
         }
-        buf.put_i32(*&self.transaction_timeout_ms);
+        buf.put_i32(self.transaction_timeout_ms);
         if version >= 3 {
-            buf.put_i64(*&self.producer_id);
+            buf.put_i64(self.producer_id);
         } else if self.producer_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ProducerId", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.producer_epoch);
+            buf.put_i16(self.producer_epoch);
         } else if self.producer_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ProducerEpoch", version });
         }

@@ -111,9 +111,9 @@ impl Message for JoinGroupRequest {
         }
         let flexible = version >= 6;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
-        buf.put_i32(*&self.session_timeout_ms);
+        buf.put_i32(self.session_timeout_ms);
         if version >= 1 {
-            buf.put_i32(*&self.rebalance_timeout_ms);
+            buf.put_i32(self.rebalance_timeout_ms);
         }
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
         if version >= 5 {
@@ -127,9 +127,9 @@ impl Message for JoinGroupRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GroupInstanceId", version });
         }
         wire::write_string(buf, &self.protocol_type, flexible, FieldRef { message: Self::NAME, field: "ProtocolType" })?;
-        wire::write_array_len(buf, Some((&self.protocols).len()), flexible, FieldRef { message: Self::NAME, field: "Protocols" })?;
-        for item in (&self.protocols).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.protocols.len()), flexible, FieldRef { message: Self::NAME, field: "Protocols" })?;
+        for item in self.protocols.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 8 {
             match &self.reason {
@@ -165,7 +165,7 @@ impl Message for JoinGroupRequest {
             len += match &self.group_instance_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
         len += wire::string_len(&self.protocol_type, flexible);
-        len += wire::array_len_len(Some((&self.protocols).len()), flexible) + (&self.protocols).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.protocols.len()), flexible) + self.protocols.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 8 {
             len += match &self.reason { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }

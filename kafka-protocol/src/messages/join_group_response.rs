@@ -118,10 +118,10 @@ impl Message for JoinGroupResponse {
         }
         let flexible = version >= 6;
         if version >= 2 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(*&self.error_code);
-        buf.put_i32(*&self.generation_id);
+        buf.put_i16(self.error_code);
+        buf.put_i32(self.generation_id);
         if version >= 7 {
             match &self.protocol_type {
                 Some(value) => {
@@ -138,14 +138,14 @@ impl Message for JoinGroupResponse {
         }
         wire::write_string(buf, &self.leader, flexible, FieldRef { message: Self::NAME, field: "Leader" })?;
         if version >= 9 {
-            wire::write_bool(buf, *&self.skip_assignment);
+            wire::write_bool(buf, self.skip_assignment);
         } else if self.skip_assignment != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "SkipAssignment", version });
         }
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
-        wire::write_array_len(buf, Some((&self.members).len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
-        for item in (&self.members).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.members.len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
+        for item in self.members.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -177,7 +177,7 @@ impl Message for JoinGroupResponse {
             len += 1;
         }
         len += wire::string_len(&self.member_id, flexible);
-        len += wire::array_len_len(Some((&self.members).len()), flexible) + (&self.members).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.members.len()), flexible) + self.members.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -61,8 +61,8 @@ impl Message for KRaftVersionRecord {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.version);
-        buf.put_i16(*&self.k_raft_version);
+        buf.put_i16(self.version);
+        buf.put_i16(self.k_raft_version);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

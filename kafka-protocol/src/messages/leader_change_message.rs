@@ -77,15 +77,15 @@ impl Message for LeaderChangeMessage {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.version);
-        buf.put_i32(*&self.leader_id);
-        wire::write_array_len(buf, Some((&self.voters).len()), flexible, FieldRef { message: Self::NAME, field: "Voters" })?;
-        for item in (&self.voters).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.version);
+        buf.put_i32(self.leader_id);
+        wire::write_array_len(buf, Some(self.voters.len()), flexible, FieldRef { message: Self::NAME, field: "Voters" })?;
+        for item in self.voters.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.granting_voters).len()), flexible, FieldRef { message: Self::NAME, field: "GrantingVoters" })?;
-        for item in (&self.granting_voters).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.granting_voters.len()), flexible, FieldRef { message: Self::NAME, field: "GrantingVoters" })?;
+        for item in self.granting_voters.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -105,8 +105,8 @@ impl Message for LeaderChangeMessage {
         let mut len = 0usize;
         len += 2;
         len += 4;
-        len += wire::array_len_len(Some((&self.voters).len()), flexible) + (&self.voters).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.granting_voters).len()), flexible) + (&self.granting_voters).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.voters.len()), flexible) + self.voters.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.granting_voters.len()), flexible) + self.granting_voters.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -199,7 +199,7 @@ impl Message for Voter {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.voter_id);
+        buf.put_i32(self.voter_id);
         if version >= 1 {
             wire::write_uuid(buf, &self.voter_directory_id);
         } else if self.voter_directory_id != Uuid::ZERO {

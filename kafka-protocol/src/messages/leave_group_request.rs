@@ -76,9 +76,9 @@ impl Message for LeaveGroupRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MemberId", version });
         }
         if version >= 3 {
-            wire::write_array_len(buf, Some((&self.members).len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
-            for item in (&self.members).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.members.len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
+            for item in self.members.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.members.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Members", version });
@@ -104,7 +104,7 @@ impl Message for LeaveGroupRequest {
             len += wire::string_len(&self.member_id, flexible);
         }
         if version >= 3 {
-            len += wire::array_len_len(Some((&self.members).len()), flexible) + (&self.members).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.members.len()), flexible) + self.members.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

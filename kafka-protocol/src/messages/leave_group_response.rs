@@ -70,13 +70,13 @@ impl Message for LeaveGroupResponse {
         }
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if version >= 3 {
-            wire::write_array_len(buf, Some((&self.members).len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
-            for item in (&self.members).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.members.len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
+            for item in self.members.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.members.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Members", version });
@@ -102,7 +102,7 @@ impl Message for LeaveGroupResponse {
         }
         len += 2;
         if version >= 3 {
-            len += wire::array_len_len(Some((&self.members).len()), flexible) + (&self.members).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.members.len()), flexible) + self.members.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -226,7 +226,7 @@ impl Message for MemberResponse {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GroupInstanceId", version });
         }
         if version >= 3 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }

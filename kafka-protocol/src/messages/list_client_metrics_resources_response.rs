@@ -69,11 +69,11 @@ impl Message for ListClientMetricsResourcesResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.client_metrics_resources).len()), flexible, FieldRef { message: Self::NAME, field: "ClientMetricsResources" })?;
-        for item in (&self.client_metrics_resources).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.client_metrics_resources.len()), flexible, FieldRef { message: Self::NAME, field: "ClientMetricsResources" })?;
+        for item in self.client_metrics_resources.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -93,7 +93,7 @@ impl Message for ListClientMetricsResourcesResponse {
         let mut len = 0usize;
         len += 4;
         len += 2;
-        len += wire::array_len_len(Some((&self.client_metrics_resources).len()), flexible) + (&self.client_metrics_resources).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.client_metrics_resources.len()), flexible) + self.client_metrics_resources.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

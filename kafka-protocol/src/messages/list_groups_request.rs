@@ -62,16 +62,16 @@ impl Message for ListGroupsRequest {
         }
         let flexible = version >= 3;
         if version >= 4 {
-            wire::write_array_len(buf, Some((&self.states_filter).len()), flexible, FieldRef { message: Self::NAME, field: "StatesFilter" })?;
-            for item in (&self.states_filter).iter() {
+            wire::write_array_len(buf, Some(self.states_filter.len()), flexible, FieldRef { message: Self::NAME, field: "StatesFilter" })?;
+            for item in self.states_filter.iter() {
                 wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "StatesFilter" })?;
             }
         } else if !self.states_filter.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "StatesFilter", version });
         }
         if version >= 5 {
-            wire::write_array_len(buf, Some((&self.types_filter).len()), flexible, FieldRef { message: Self::NAME, field: "TypesFilter" })?;
-            for item in (&self.types_filter).iter() {
+            wire::write_array_len(buf, Some(self.types_filter.len()), flexible, FieldRef { message: Self::NAME, field: "TypesFilter" })?;
+            for item in self.types_filter.iter() {
                 wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "TypesFilter" })?;
             }
         } else if !self.types_filter.is_empty() {
@@ -94,10 +94,10 @@ impl Message for ListGroupsRequest {
         let flexible = version >= 3;
         let mut len = 0usize;
         if version >= 4 {
-            len += wire::array_len_len(Some((&self.states_filter).len()), flexible) + (&self.states_filter).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+            len += wire::array_len_len(Some(self.states_filter.len()), flexible) + self.states_filter.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         }
         if version >= 5 {
-            len += wire::array_len_len(Some((&self.types_filter).len()), flexible) + (&self.types_filter).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+            len += wire::array_len_len(Some(self.types_filter.len()), flexible) + self.types_filter.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -70,12 +70,12 @@ impl Message for ListGroupsResponse {
         }
         let flexible = version >= 3;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-        for item in (&self.groups).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+        for item in self.groups.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -97,7 +97,7 @@ impl Message for ListGroupsResponse {
             len += 4;
         }
         len += 2;
-        len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

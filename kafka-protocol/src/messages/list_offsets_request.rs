@@ -2,7 +2,7 @@
 //! `ListOffsetsRequest`: the request body of API key 2.
 //!
 //! Versions 0-10; flexible (compact encodings and tagged fields) in 6-10.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -78,18 +78,18 @@ impl Message for ListOffsetsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 6;
-        buf.put_i32(*&self.replica_id);
+        buf.put_i32(self.replica_id);
         if version >= 2 {
-            buf.put_i8(*&self.isolation_level);
+            buf.put_i8(self.isolation_level);
         } else if self.isolation_level != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IsolationLevel", version });
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 10 {
-            buf.put_i32(*&self.timeout_ms);
+            buf.put_i32(self.timeout_ms);
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -111,7 +111,7 @@ impl Message for ListOffsetsRequest {
         if version >= 2 {
             len += 1;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 10 {
             len += 4;
         }
@@ -231,13 +231,13 @@ impl Message for ListOffsetsPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(*&self.partition_index);
+        buf.put_i32(self.partition_index);
         if version >= 4 {
-            buf.put_i32(*&self.current_leader_epoch);
+            buf.put_i32(self.current_leader_epoch);
         }
-        buf.put_i64(*&self.timestamp);
+        buf.put_i64(self.timestamp);
         if version <= 0 {
-            buf.put_i32(*&self.max_num_offsets);
+            buf.put_i32(self.max_num_offsets);
         } else if self.max_num_offsets != 1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "MaxNumOffsets", version });
         }
@@ -363,9 +363,9 @@ impl Message for ListOffsetsTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -381,7 +381,7 @@ impl Message for ListOffsetsTopic {
         let flexible = version >= 6;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -62,11 +62,11 @@ impl Message for ListOffsetsResponse {
         }
         let flexible = version >= 6;
         if version >= 2 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -87,7 +87,7 @@ impl Message for ListOffsetsResponse {
         if version >= 2 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -212,28 +212,28 @@ impl Message for ListOffsetsPartitionResponse {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         if version <= 0 {
-            wire::write_array_len(buf, Some((&self.old_style_offsets).len()), flexible, FieldRef { message: Self::NAME, field: "OldStyleOffsets" })?;
-            for item in (&self.old_style_offsets).iter() {
+            wire::write_array_len(buf, Some(self.old_style_offsets.len()), flexible, FieldRef { message: Self::NAME, field: "OldStyleOffsets" })?;
+            for item in self.old_style_offsets.iter() {
                 buf.put_i64(*item);
             }
         } else if !self.old_style_offsets.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "OldStyleOffsets", version });
         }
         if version >= 1 {
-            buf.put_i64(*&self.timestamp);
+            buf.put_i64(self.timestamp);
         } else if self.timestamp != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Timestamp", version });
         }
         if version >= 1 {
-            buf.put_i64(*&self.offset);
+            buf.put_i64(self.offset);
         } else if self.offset != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Offset", version });
         }
         if version >= 4 {
-            buf.put_i32(*&self.leader_epoch);
+            buf.put_i32(self.leader_epoch);
         } else if self.leader_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LeaderEpoch", version });
         }
@@ -253,7 +253,7 @@ impl Message for ListOffsetsPartitionResponse {
         len += 4;
         len += 2;
         if version <= 0 {
-            len += wire::array_len_len(Some((&self.old_style_offsets).len()), flexible) + (&self.old_style_offsets).len() * 8;
+            len += wire::array_len_len(Some(self.old_style_offsets.len()), flexible) + self.old_style_offsets.len() * 8;
         }
         if version >= 1 {
             len += 8;
@@ -377,9 +377,9 @@ impl Message for ListOffsetsTopicResponse {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -395,7 +395,7 @@ impl Message for ListOffsetsTopicResponse {
         let flexible = version >= 6;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -61,12 +61,12 @@ impl Message for ListPartitionReassignmentsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.timeout_ms);
+        buf.put_i32(self.timeout_ms);
         match &self.topics {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Topics" })?; }
@@ -88,7 +88,7 @@ impl Message for ListPartitionReassignmentsRequest {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += match &self.topics { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.topics { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -178,8 +178,8 @@ impl Message for ListPartitionReassignmentsTopics {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partition_indexes).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
-        for item in (&self.partition_indexes).iter() {
+        wire::write_array_len(buf, Some(self.partition_indexes.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
+        for item in self.partition_indexes.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -196,7 +196,7 @@ impl Message for ListPartitionReassignmentsTopics {
         let flexible = true;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partition_indexes).len()), flexible) + (&self.partition_indexes).len() * 4;
+        len += wire::array_len_len(Some(self.partition_indexes.len()), flexible) + self.partition_indexes.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

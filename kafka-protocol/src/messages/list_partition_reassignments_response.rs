@@ -77,17 +77,17 @@ impl Message for ListPartitionReassignmentsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -108,7 +108,7 @@ impl Message for ListPartitionReassignmentsResponse {
         len += 4;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -217,17 +217,17 @@ impl Message for OngoingPartitionReassignment {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        wire::write_array_len(buf, Some((&self.replicas).len()), flexible, FieldRef { message: Self::NAME, field: "Replicas" })?;
-        for item in (&self.replicas).iter() {
+        buf.put_i32(self.partition_index);
+        wire::write_array_len(buf, Some(self.replicas.len()), flexible, FieldRef { message: Self::NAME, field: "Replicas" })?;
+        for item in self.replicas.iter() {
             buf.put_i32(*item);
         }
-        wire::write_array_len(buf, Some((&self.adding_replicas).len()), flexible, FieldRef { message: Self::NAME, field: "AddingReplicas" })?;
-        for item in (&self.adding_replicas).iter() {
+        wire::write_array_len(buf, Some(self.adding_replicas.len()), flexible, FieldRef { message: Self::NAME, field: "AddingReplicas" })?;
+        for item in self.adding_replicas.iter() {
             buf.put_i32(*item);
         }
-        wire::write_array_len(buf, Some((&self.removing_replicas).len()), flexible, FieldRef { message: Self::NAME, field: "RemovingReplicas" })?;
-        for item in (&self.removing_replicas).iter() {
+        wire::write_array_len(buf, Some(self.removing_replicas.len()), flexible, FieldRef { message: Self::NAME, field: "RemovingReplicas" })?;
+        for item in self.removing_replicas.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -244,9 +244,9 @@ impl Message for OngoingPartitionReassignment {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.replicas).len()), flexible) + (&self.replicas).len() * 4;
-        len += wire::array_len_len(Some((&self.adding_replicas).len()), flexible) + (&self.adding_replicas).len() * 4;
-        len += wire::array_len_len(Some((&self.removing_replicas).len()), flexible) + (&self.removing_replicas).len() * 4;
+        len += wire::array_len_len(Some(self.replicas.len()), flexible) + self.replicas.len() * 4;
+        len += wire::array_len_len(Some(self.adding_replicas.len()), flexible) + self.adding_replicas.len() * 4;
+        len += wire::array_len_len(Some(self.removing_replicas.len()), flexible) + self.removing_replicas.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -340,9 +340,9 @@ impl Message for OngoingTopicReassignment {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -358,7 +358,7 @@ impl Message for OngoingTopicReassignment {
         let flexible = true;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

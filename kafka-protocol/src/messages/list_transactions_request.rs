@@ -69,16 +69,16 @@ impl Message for ListTransactionsRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.state_filters).len()), flexible, FieldRef { message: Self::NAME, field: "StateFilters" })?;
-        for item in (&self.state_filters).iter() {
+        wire::write_array_len(buf, Some(self.state_filters.len()), flexible, FieldRef { message: Self::NAME, field: "StateFilters" })?;
+        for item in self.state_filters.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "StateFilters" })?;
         }
-        wire::write_array_len(buf, Some((&self.producer_id_filters).len()), flexible, FieldRef { message: Self::NAME, field: "ProducerIdFilters" })?;
-        for item in (&self.producer_id_filters).iter() {
+        wire::write_array_len(buf, Some(self.producer_id_filters.len()), flexible, FieldRef { message: Self::NAME, field: "ProducerIdFilters" })?;
+        for item in self.producer_id_filters.iter() {
             buf.put_i64(*item);
         }
         if version >= 1 {
-            buf.put_i64(*&self.duration_filter);
+            buf.put_i64(self.duration_filter);
         } else if self.duration_filter != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "DurationFilter", version });
         }
@@ -98,8 +98,8 @@ impl Message for ListTransactionsRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.state_filters).len()), flexible) + (&self.state_filters).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.producer_id_filters).len()), flexible) + (&self.producer_id_filters).len() * 8;
+        len += wire::array_len_len(Some(self.state_filters.len()), flexible) + self.state_filters.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.producer_id_filters.len()), flexible) + self.producer_id_filters.len() * 8;
         if version >= 1 {
             len += 8;
         }

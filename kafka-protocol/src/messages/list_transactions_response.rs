@@ -77,15 +77,15 @@ impl Message for ListTransactionsResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.unknown_state_filters).len()), flexible, FieldRef { message: Self::NAME, field: "UnknownStateFilters" })?;
-        for item in (&self.unknown_state_filters).iter() {
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.unknown_state_filters.len()), flexible, FieldRef { message: Self::NAME, field: "UnknownStateFilters" })?;
+        for item in self.unknown_state_filters.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "UnknownStateFilters" })?;
         }
-        wire::write_array_len(buf, Some((&self.transaction_states).len()), flexible, FieldRef { message: Self::NAME, field: "TransactionStates" })?;
-        for item in (&self.transaction_states).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.transaction_states.len()), flexible, FieldRef { message: Self::NAME, field: "TransactionStates" })?;
+        for item in self.transaction_states.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -105,8 +105,8 @@ impl Message for ListTransactionsResponse {
         let mut len = 0usize;
         len += 4;
         len += 2;
-        len += wire::array_len_len(Some((&self.unknown_state_filters).len()), flexible) + (&self.unknown_state_filters).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.transaction_states).len()), flexible) + (&self.transaction_states).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.unknown_state_filters.len()), flexible) + self.unknown_state_filters.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.transaction_states.len()), flexible) + self.transaction_states.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -208,7 +208,7 @@ impl Message for TransactionState {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.transactional_id, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?;
-        buf.put_i64(*&self.producer_id);
+        buf.put_i64(self.producer_id);
         wire::write_string(buf, &self.transaction_state, flexible, FieldRef { message: Self::NAME, field: "TransactionState" })?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

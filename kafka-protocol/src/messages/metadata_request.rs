@@ -80,25 +80,25 @@ impl Message for MetadataRequest {
         let flexible = version >= 9;
         match &self.topics {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-                for item in (value).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+                for item in value.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             None => { if version >= 1 { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Topics" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "Topics", version }); } }
         }
         if version >= 4 {
-            wire::write_bool(buf, *&self.allow_auto_topic_creation);
+            wire::write_bool(buf, self.allow_auto_topic_creation);
         } else if self.allow_auto_topic_creation != true {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "AllowAutoTopicCreation", version });
         }
         if (8..=10).contains(&version) {
-            wire::write_bool(buf, *&self.include_cluster_authorized_operations);
+            wire::write_bool(buf, self.include_cluster_authorized_operations);
         } else if self.include_cluster_authorized_operations != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IncludeClusterAuthorizedOperations", version });
         }
         if version >= 8 {
-            wire::write_bool(buf, *&self.include_topic_authorized_operations);
+            wire::write_bool(buf, self.include_topic_authorized_operations);
         } else if self.include_topic_authorized_operations != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "IncludeTopicAuthorizedOperations", version });
         }
@@ -118,7 +118,7 @@ impl Message for MetadataRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 9;
         let mut len = 0usize;
-        len += match &self.topics { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.topics { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if version >= 4 {
             len += 1;
         }

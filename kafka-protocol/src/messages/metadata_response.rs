@@ -94,11 +94,11 @@ impl Message for MetadataResponse {
         }
         let flexible = version >= 9;
         if version >= 3 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.brokers).len()), flexible, FieldRef { message: Self::NAME, field: "Brokers" })?;
-        for item in (&self.brokers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.brokers.len()), flexible, FieldRef { message: Self::NAME, field: "Brokers" })?;
+        for item in self.brokers.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 2 {
             match &self.cluster_id {
@@ -109,14 +109,14 @@ impl Message for MetadataResponse {
             }
         }
         if version >= 1 {
-            buf.put_i32(*&self.controller_id);
+            buf.put_i32(self.controller_id);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if (8..=10).contains(&version) {
-            buf.put_i32(*&self.cluster_authorized_operations);
+            buf.put_i32(self.cluster_authorized_operations);
         } else if self.cluster_authorized_operations != -2147483648 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ClusterAuthorizedOperations", version });
         }
@@ -139,14 +139,14 @@ impl Message for MetadataResponse {
         if version >= 3 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.brokers).len()), flexible) + (&self.brokers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.brokers.len()), flexible) + self.brokers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 2 {
             len += match &self.cluster_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
         if version >= 1 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if (8..=10).contains(&version) {
             len += 4;
         }
@@ -278,9 +278,9 @@ impl Message for MetadataResponseBroker {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(*&self.node_id);
+        buf.put_i32(self.node_id);
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i32(*&self.port);
+        buf.put_i32(self.port);
         if version >= 1 {
             match &self.rack {
                 Some(value) => {
@@ -444,23 +444,23 @@ impl Message for MetadataResponsePartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i16(*&self.error_code);
-        buf.put_i32(*&self.partition_index);
-        buf.put_i32(*&self.leader_id);
+        buf.put_i16(self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i32(self.leader_id);
         if version >= 7 {
-            buf.put_i32(*&self.leader_epoch);
+            buf.put_i32(self.leader_epoch);
         }
-        wire::write_array_len(buf, Some((&self.replica_nodes).len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaNodes" })?;
-        for item in (&self.replica_nodes).iter() {
+        wire::write_array_len(buf, Some(self.replica_nodes.len()), flexible, FieldRef { message: Self::NAME, field: "ReplicaNodes" })?;
+        for item in self.replica_nodes.iter() {
             buf.put_i32(*item);
         }
-        wire::write_array_len(buf, Some((&self.isr_nodes).len()), flexible, FieldRef { message: Self::NAME, field: "IsrNodes" })?;
-        for item in (&self.isr_nodes).iter() {
+        wire::write_array_len(buf, Some(self.isr_nodes.len()), flexible, FieldRef { message: Self::NAME, field: "IsrNodes" })?;
+        for item in self.isr_nodes.iter() {
             buf.put_i32(*item);
         }
         if version >= 5 {
-            wire::write_array_len(buf, Some((&self.offline_replicas).len()), flexible, FieldRef { message: Self::NAME, field: "OfflineReplicas" })?;
-            for item in (&self.offline_replicas).iter() {
+            wire::write_array_len(buf, Some(self.offline_replicas.len()), flexible, FieldRef { message: Self::NAME, field: "OfflineReplicas" })?;
+            for item in self.offline_replicas.iter() {
                 buf.put_i32(*item);
             }
         }
@@ -483,10 +483,10 @@ impl Message for MetadataResponsePartition {
         if version >= 7 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.replica_nodes).len()), flexible) + (&self.replica_nodes).len() * 4;
-        len += wire::array_len_len(Some((&self.isr_nodes).len()), flexible) + (&self.isr_nodes).len() * 4;
+        len += wire::array_len_len(Some(self.replica_nodes.len()), flexible) + self.replica_nodes.len() * 4;
+        len += wire::array_len_len(Some(self.isr_nodes.len()), flexible) + self.isr_nodes.len() * 4;
         if version >= 5 {
-            len += wire::array_len_len(Some((&self.offline_replicas).len()), flexible) + (&self.offline_replicas).len() * 4;
+            len += wire::array_len_len(Some(self.offline_replicas.len()), flexible) + self.offline_replicas.len() * 4;
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -626,7 +626,7 @@ impl Message for MetadataResponseTopic {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.name {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
@@ -637,14 +637,14 @@ impl Message for MetadataResponseTopic {
             wire::write_uuid(buf, &self.topic_id);
         }
         if version >= 1 {
-            wire::write_bool(buf, *&self.is_internal);
+            wire::write_bool(buf, self.is_internal);
         }
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 8 {
-            buf.put_i32(*&self.topic_authorized_operations);
+            buf.put_i32(self.topic_authorized_operations);
         } else if self.topic_authorized_operations != -2147483648 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TopicAuthorizedOperations", version });
         }
@@ -669,7 +669,7 @@ impl Message for MetadataResponseTopic {
         if version >= 1 {
             len += 1;
         }
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 8 {
             len += 4;
         }

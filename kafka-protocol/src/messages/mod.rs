@@ -2768,7 +2768,7 @@ impl From<ReadShareGroupStateSummaryResponse> for ResponseBody {
 
 /// One round-trip check per generated message: `(name, versions, check(seed, version))`.
 #[cfg(test)]
-pub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<(), String>)> {
+pub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<Bytes, String>)> {
     vec![
         ("AddOffsetsToTxnRequest", AddOffsetsToTxnRequest::VERSIONS, crate::testing::round_trip::<AddOffsetsToTxnRequest>),
         ("AddOffsetsToTxnResponse", AddOffsetsToTxnResponse::VERSIONS, crate::testing::round_trip::<AddOffsetsToTxnResponse>),

@@ -96,7 +96,7 @@ impl Message for OffsetCommitRequest {
         let flexible = version >= 8;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         if version >= 1 {
-            buf.put_i32(*&self.generation_id_or_member_epoch);
+            buf.put_i32(self.generation_id_or_member_epoch);
         }
         if version >= 1 {
             wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
@@ -112,11 +112,11 @@ impl Message for OffsetCommitRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GroupInstanceId", version });
         }
         if (2..=4).contains(&version) {
-            buf.put_i64(*&self.retention_time_ms);
+            buf.put_i64(self.retention_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -147,7 +147,7 @@ impl Message for OffsetCommitRequest {
         if (2..=4).contains(&version) {
             len += 8;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -284,13 +284,13 @@ impl Message for OffsetCommitRequestPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 8;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i64(*&self.committed_offset);
+        buf.put_i32(self.partition_index);
+        buf.put_i64(self.committed_offset);
         if version >= 6 {
-            buf.put_i32(*&self.committed_leader_epoch);
+            buf.put_i32(self.committed_leader_epoch);
         }
         if version == 1 {
-            buf.put_i64(*&self.commit_timestamp);
+            buf.put_i64(self.commit_timestamp);
         } else if self.commit_timestamp != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "CommitTimestamp", version });
         }
@@ -425,9 +425,9 @@ impl Message for OffsetCommitRequestTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 8;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -443,7 +443,7 @@ impl Message for OffsetCommitRequestTopic {
         let flexible = version >= 8;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -54,9 +54,9 @@ impl Message for OffsetDeleteRequest {
         }
         let flexible = false;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         Ok(())
     }
@@ -72,7 +72,7 @@ impl Message for OffsetDeleteRequest {
         let flexible = false;
         let mut len = 0usize;
         len += wire::string_len(&self.group_id, flexible);
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len
     }
 }
@@ -131,7 +131,7 @@ impl Message for OffsetDeleteRequestPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = false;
-        buf.put_i32(*&self.partition_index);
+        buf.put_i32(self.partition_index);
         Ok(())
     }
 
@@ -208,9 +208,9 @@ impl Message for OffsetDeleteRequestTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = false;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         Ok(())
     }
@@ -223,7 +223,7 @@ impl Message for OffsetDeleteRequestTopic {
         let flexible = false;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len
     }
 }

@@ -61,11 +61,11 @@ impl Message for OffsetDeleteResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = false;
-        buf.put_i16(*&self.error_code);
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         Ok(())
     }
@@ -82,7 +82,7 @@ impl Message for OffsetDeleteResponse {
         let mut len = 0usize;
         len += 2;
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len
     }
 }
@@ -151,8 +151,8 @@ impl Message for OffsetDeleteResponsePartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = false;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         Ok(())
     }
 
@@ -232,9 +232,9 @@ impl Message for OffsetDeleteResponseTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = false;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         Ok(())
     }
@@ -247,7 +247,7 @@ impl Message for OffsetDeleteResponseTopic {
         let flexible = false;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len
     }
 }

@@ -2,7 +2,7 @@
 //! `OffsetFetchRequest`: the request body of API key 9.
 //!
 //! Versions 0-9; flexible (compact encodings and tagged fields) in 6-9.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 
@@ -86,9 +86,9 @@ impl Message for OffsetFetchRequest {
         if version <= 7 {
             match &self.topics {
                 Some(value) => {
-                    wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-                    for item in (value).iter() {
-                        (item).encode(buf, version)?;
+                    wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+                    for item in value.iter() {
+                        item.encode(buf, version)?;
                     }
                 }
                 None => { if (2..=7).contains(&version) { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Topics" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "Topics", version }); } }
@@ -97,15 +97,15 @@ impl Message for OffsetFetchRequest {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topics", version });
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-            for item in (&self.groups).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+            for item in self.groups.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.groups.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Groups", version });
         }
         if version >= 7 {
-            wire::write_bool(buf, *&self.require_stable);
+            wire::write_bool(buf, self.require_stable);
         } else if self.require_stable != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "RequireStable", version });
         }
@@ -129,10 +129,10 @@ impl Message for OffsetFetchRequest {
             len += wire::string_len(&self.group_id, flexible);
         }
         if version <= 7 {
-            len += match &self.topics { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+            len += match &self.topics { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 7 {
             len += 1;
@@ -251,8 +251,8 @@ impl Message for OffsetFetchRequestTopic {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version <= 7 {
-            wire::write_array_len(buf, Some((&self.partition_indexes).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
-            for item in (&self.partition_indexes).iter() {
+            wire::write_array_len(buf, Some(self.partition_indexes.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
+            for item in self.partition_indexes.iter() {
                 buf.put_i32(*item);
             }
         } else if !self.partition_indexes.is_empty() {
@@ -275,7 +275,7 @@ impl Message for OffsetFetchRequestTopic {
             len += wire::string_len(&self.name, flexible);
         }
         if version <= 7 {
-            len += wire::array_len_len(Some((&self.partition_indexes).len()), flexible) + (&self.partition_indexes).len() * 4;
+            len += wire::array_len_len(Some(self.partition_indexes.len()), flexible) + self.partition_indexes.len() * 4;
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -379,8 +379,8 @@ impl Message for OffsetFetchRequestTopics {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.partition_indexes).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
-            for item in (&self.partition_indexes).iter() {
+            wire::write_array_len(buf, Some(self.partition_indexes.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
+            for item in self.partition_indexes.iter() {
                 buf.put_i32(*item);
             }
         } else if !self.partition_indexes.is_empty() {
@@ -403,7 +403,7 @@ impl Message for OffsetFetchRequestTopics {
             len += wire::string_len(&self.name, flexible);
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.partition_indexes).len()), flexible) + (&self.partition_indexes).len() * 4;
+            len += wire::array_len_len(Some(self.partition_indexes.len()), flexible) + self.partition_indexes.len() * 4;
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -531,14 +531,14 @@ impl Message for OffsetFetchRequestGroup {
             }
         }
         if version >= 9 {
-            buf.put_i32(*&self.member_epoch);
+            buf.put_i32(self.member_epoch);
         }
         if version >= 8 {
             match &self.topics {
                 Some(value) => {
-                    wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-                    for item in (value).iter() {
-                        (item).encode(buf, version)?;
+                    wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+                    for item in value.iter() {
+                        item.encode(buf, version)?;
                     }
                 }
                 None => { if version >= 8 { wire::write_array_len(buf, None, flexible, FieldRef { message: Self::NAME, field: "Topics" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "Topics", version }); } }
@@ -569,7 +569,7 @@ impl Message for OffsetFetchRequestGroup {
             len += 4;
         }
         if version >= 8 {
-            len += match &self.topics { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| (item).encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+            len += match &self.topics { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| item.encoded_len(version)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -78,23 +78,23 @@ impl Message for OffsetFetchResponse {
         }
         let flexible = version >= 6;
         if version >= 3 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
         if version <= 7 {
-            wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-            for item in (&self.topics).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+            for item in self.topics.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.topics.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topics", version });
         }
         if (2..=7).contains(&version) {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-            for item in (&self.groups).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+            for item in self.groups.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.groups.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Groups", version });
@@ -119,13 +119,13 @@ impl Message for OffsetFetchResponse {
             len += 4;
         }
         if version <= 7 {
-            len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if (2..=7).contains(&version) {
             len += 2;
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -260,17 +260,17 @@ impl Message for OffsetFetchResponsePartition {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version <= 7 {
-            buf.put_i32(*&self.partition_index);
+            buf.put_i32(self.partition_index);
         } else if self.partition_index != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PartitionIndex", version });
         }
         if version <= 7 {
-            buf.put_i64(*&self.committed_offset);
+            buf.put_i64(self.committed_offset);
         } else if self.committed_offset != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "CommittedOffset", version });
         }
         if (5..=7).contains(&version) {
-            buf.put_i32(*&self.committed_leader_epoch);
+            buf.put_i32(self.committed_leader_epoch);
         }
         if version <= 7 {
             match &self.metadata {
@@ -283,7 +283,7 @@ impl Message for OffsetFetchResponsePartition {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Metadata", version });
         }
         if version <= 7 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }
@@ -435,9 +435,9 @@ impl Message for OffsetFetchResponseTopic {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version <= 7 {
-            wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-            for item in (&self.partitions).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+            for item in self.partitions.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.partitions.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Partitions", version });
@@ -459,7 +459,7 @@ impl Message for OffsetFetchResponseTopic {
             len += wire::string_len(&self.name, flexible);
         }
         if version <= 7 {
-            len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -582,17 +582,17 @@ impl Message for OffsetFetchResponsePartitions {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version >= 8 {
-            buf.put_i32(*&self.partition_index);
+            buf.put_i32(self.partition_index);
         } else if self.partition_index != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "PartitionIndex", version });
         }
         if version >= 8 {
-            buf.put_i64(*&self.committed_offset);
+            buf.put_i64(self.committed_offset);
         } else if self.committed_offset != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "CommittedOffset", version });
         }
         if version >= 8 {
-            buf.put_i32(*&self.committed_leader_epoch);
+            buf.put_i32(self.committed_leader_epoch);
         }
         if version >= 8 {
             match &self.metadata {
@@ -605,7 +605,7 @@ impl Message for OffsetFetchResponsePartitions {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Metadata", version });
         }
         if version >= 8 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }
@@ -757,9 +757,9 @@ impl Message for OffsetFetchResponseTopics {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Name", version });
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-            for item in (&self.partitions).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+            for item in self.partitions.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.partitions.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Partitions", version });
@@ -781,7 +781,7 @@ impl Message for OffsetFetchResponseTopics {
             len += wire::string_len(&self.name, flexible);
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -893,15 +893,15 @@ impl Message for OffsetFetchResponseGroup {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GroupId", version });
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-            for item in (&self.topics).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+            for item in self.topics.iter() {
+                item.encode(buf, version)?;
             }
         } else if !self.topics.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Topics", version });
         }
         if version >= 8 {
-            buf.put_i16(*&self.error_code);
+            buf.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ErrorCode", version });
         }
@@ -922,7 +922,7 @@ impl Message for OffsetFetchResponseGroup {
             len += wire::string_len(&self.group_id, flexible);
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 8 {
             len += 2;

@@ -62,11 +62,11 @@ impl Message for OffsetForLeaderEpochResponse {
         }
         let flexible = version >= 4;
         if version >= 2 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -87,7 +87,7 @@ impl Message for OffsetForLeaderEpochResponse {
         if version >= 2 {
             len += 4;
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -196,12 +196,12 @@ impl Message for EpochEndOffset {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i16(*&self.error_code);
-        buf.put_i32(*&self.partition);
+        buf.put_i16(self.error_code);
+        buf.put_i32(self.partition);
         if version >= 1 {
-            buf.put_i32(*&self.leader_epoch);
+            buf.put_i32(self.leader_epoch);
         }
-        buf.put_i64(*&self.end_offset);
+        buf.put_i64(self.end_offset);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -318,9 +318,9 @@ impl Message for OffsetForLeaderTopicResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         wire::write_string(buf, &self.topic, flexible, FieldRef { message: Self::NAME, field: "Topic" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -336,7 +336,7 @@ impl Message for OffsetForLeaderTopicResult {
         let flexible = version >= 4;
         let mut len = 0usize;
         len += wire::string_len(&self.topic, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -88,11 +88,11 @@ impl Message for ProduceRequest {
         } else if self.transactional_id.is_some() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "TransactionalId", version });
         }
-        buf.put_i16(*&self.acks);
-        buf.put_i32(*&self.timeout_ms);
-        wire::write_array_len(buf, Some((&self.topic_data).len()), flexible, FieldRef { message: Self::NAME, field: "TopicData" })?;
-        for item in (&self.topic_data).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.acks);
+        buf.put_i32(self.timeout_ms);
+        wire::write_array_len(buf, Some(self.topic_data.len()), flexible, FieldRef { message: Self::NAME, field: "TopicData" })?;
+        for item in self.topic_data.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -115,7 +115,7 @@ impl Message for ProduceRequest {
         }
         len += 2;
         len += 4;
-        len += wire::array_len_len(Some((&self.topic_data).len()), flexible) + (&self.topic_data).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topic_data.len()), flexible) + self.topic_data.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -212,7 +212,7 @@ impl Message for PartitionProduceData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(*&self.index);
+        buf.put_i32(self.index);
         match &self.records {
             Some(value) => {
                 wire::write_bytes(buf, value, flexible, FieldRef { message: Self::NAME, field: "Records" })?;
@@ -323,9 +323,9 @@ impl Message for TopicProduceData {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partition_data).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionData" })?;
-        for item in (&self.partition_data).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partition_data.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionData" })?;
+        for item in self.partition_data.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -341,7 +341,7 @@ impl Message for TopicProduceData {
         let flexible = version >= 9;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partition_data).len()), flexible) + (&self.partition_data).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partition_data.len()), flexible) + self.partition_data.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -69,12 +69,12 @@ impl Message for ProduceResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 9;
-        wire::write_array_len(buf, Some((&self.responses).len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
-        for item in (&self.responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.responses.len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
+        for item in self.responses.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
         if !(version >= 10) && !self.node_endpoints.is_empty() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeEndpoints", version });
@@ -89,10 +89,10 @@ impl Message for ProduceResponse {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(0));
             if version >= 10 && !self.node_endpoints.is_empty() {
                 wire::write_unsigned_varint(buf, 0);
-                wire::write_unsigned_varint(buf, (wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>()) as u32);
-                wire::write_array_len(buf, Some((&self.node_endpoints).len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
-                for item in (&self.node_endpoints).iter() {
-                    (item).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>()) as u32);
+                wire::write_array_len(buf, Some(self.node_endpoints.len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
+                for item in self.node_endpoints.iter() {
+                    item.encode(buf, version)?;
                 }
             }
             from = if version >= 10 { 1 } else { 0 };
@@ -111,7 +111,7 @@ impl Message for ProduceResponse {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 9;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.responses).len()), flexible) + (&self.responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.responses.len()), flexible) + self.responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 1 {
             len += 4;
         }
@@ -121,7 +121,7 @@ impl Message for ProduceResponse {
             let mut body = kept.iter().map(|f| wire::tagged_field_len(f.tag, f.data.len())).sum::<usize>();
             if version >= 10 && !self.node_endpoints.is_empty() {
                 count += 1;
-                body += wire::tagged_field_len(0, wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>());
+                body += wire::tagged_field_len(0, wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>());
             }
             len += wire::unsigned_varint_len(count as u32) + body;
         }
@@ -222,7 +222,7 @@ impl Message for BatchIndexAndErrorMessage {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 8 {
-            buf.put_i32(*&self.batch_index);
+            buf.put_i32(self.batch_index);
         } else if self.batch_index != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "BatchIndex", version });
         }
@@ -352,12 +352,12 @@ impl Message for LeaderIdAndEpoch {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 10 {
-            buf.put_i32(*&self.leader_id);
+            buf.put_i32(self.leader_id);
         } else if self.leader_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LeaderId", version });
         }
         if version >= 10 {
-            buf.put_i32(*&self.leader_epoch);
+            buf.put_i32(self.leader_epoch);
         } else if self.leader_epoch != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "LeaderEpoch", version });
         }
@@ -524,19 +524,19 @@ impl Message for PartitionProduceResponse {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(*&self.index);
-        buf.put_i16(*&self.error_code);
-        buf.put_i64(*&self.base_offset);
+        buf.put_i32(self.index);
+        buf.put_i16(self.error_code);
+        buf.put_i64(self.base_offset);
         if version >= 2 {
-            buf.put_i64(*&self.log_append_time_ms);
+            buf.put_i64(self.log_append_time_ms);
         }
         if version >= 5 {
-            buf.put_i64(*&self.log_start_offset);
+            buf.put_i64(self.log_start_offset);
         }
         if version >= 8 {
-            wire::write_array_len(buf, Some((&self.record_errors).len()), flexible, FieldRef { message: Self::NAME, field: "RecordErrors" })?;
-            for item in (&self.record_errors).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.record_errors.len()), flexible, FieldRef { message: Self::NAME, field: "RecordErrors" })?;
+            for item in self.record_errors.iter() {
+                item.encode(buf, version)?;
             }
         }
         if version >= 8 {
@@ -560,8 +560,8 @@ impl Message for PartitionProduceResponse {
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, Some(0));
             if version >= 10 && self.current_leader != LeaderIdAndEpoch::default() {
                 wire::write_unsigned_varint(buf, 0);
-                wire::write_unsigned_varint(buf, ((&self.current_leader).encoded_len(version)) as u32);
-                (&self.current_leader).encode(buf, version)?;
+                wire::write_unsigned_varint(buf, (self.current_leader.encoded_len(version)) as u32);
+                self.current_leader.encode(buf, version)?;
             }
             from = if version >= 10 { 1 } else { 0 };
             wire::write_unknown_tagged_range(buf, &self.unknown_tagged_fields, from, None);
@@ -586,7 +586,7 @@ impl Message for PartitionProduceResponse {
             len += 8;
         }
         if version >= 8 {
-            len += wire::array_len_len(Some((&self.record_errors).len()), flexible) + (&self.record_errors).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.record_errors.len()), flexible) + self.record_errors.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if version >= 8 {
             len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
@@ -597,7 +597,7 @@ impl Message for PartitionProduceResponse {
             let mut body = kept.iter().map(|f| wire::tagged_field_len(f.tag, f.data.len())).sum::<usize>();
             if version >= 10 && self.current_leader != LeaderIdAndEpoch::default() {
                 count += 1;
-                body += wire::tagged_field_len(0, (&self.current_leader).encoded_len(version));
+                body += wire::tagged_field_len(0, self.current_leader.encoded_len(version));
             }
             len += wire::unsigned_varint_len(count as u32) + body;
         }
@@ -720,9 +720,9 @@ impl Message for TopicProduceResponse {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partition_responses).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionResponses" })?;
-        for item in (&self.partition_responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partition_responses.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionResponses" })?;
+        for item in self.partition_responses.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -738,7 +738,7 @@ impl Message for TopicProduceResponse {
         let flexible = version >= 9;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partition_responses).len()), flexible) + (&self.partition_responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partition_responses.len()), flexible) + self.partition_responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -844,7 +844,7 @@ impl Message for NodeEndpoint {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 10 {
-            buf.put_i32(*&self.node_id);
+            buf.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "NodeId", version });
         }
@@ -854,7 +854,7 @@ impl Message for NodeEndpoint {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Host", version });
         }
         if version >= 10 {
-            buf.put_i32(*&self.port);
+            buf.put_i32(self.port);
         } else if self.port != 0 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "Port", version });
         }

@@ -86,9 +86,9 @@ impl Message for PushTelemetryRequest {
         }
         let flexible = true;
         wire::write_uuid(buf, &self.client_instance_id);
-        buf.put_i32(*&self.subscription_id);
-        wire::write_bool(buf, *&self.terminating);
-        buf.put_i8(*&self.compression_type);
+        buf.put_i32(self.subscription_id);
+        wire::write_bool(buf, self.terminating);
+        buf.put_i8(self.compression_type);
         wire::write_bytes(buf, &self.metrics, flexible, FieldRef { message: Self::NAME, field: "Metrics" })?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

@@ -75,7 +75,7 @@ impl Message for RemoveRaftVoterRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ClusterId" })?; }
         }
-        buf.put_i32(*&self.voter_id);
+        buf.put_i32(self.voter_id);
         wire::write_uuid(buf, &self.voter_directory_id);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

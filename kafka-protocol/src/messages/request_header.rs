@@ -77,9 +77,9 @@ impl Message for RequestHeader {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i16(*&self.request_api_key);
-        buf.put_i16(*&self.request_api_version);
-        buf.put_i32(*&self.correlation_id);
+        buf.put_i16(self.request_api_key);
+        buf.put_i16(self.request_api_version);
+        buf.put_i32(self.correlation_id);
         if version >= 1 {
             match &self.client_id {
                 Some(value) => {

@@ -53,7 +53,7 @@ impl Message for ResponseHeader {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        buf.put_i32(*&self.correlation_id);
+        buf.put_i32(self.correlation_id);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

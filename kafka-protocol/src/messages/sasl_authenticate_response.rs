@@ -77,7 +77,7 @@ impl Message for SaslAuthenticateResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 2;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -86,7 +86,7 @@ impl Message for SaslAuthenticateResponse {
         }
         wire::write_bytes(buf, &self.auth_bytes, flexible, FieldRef { message: Self::NAME, field: "AuthBytes" })?;
         if version >= 1 {
-            buf.put_i64(*&self.session_lifetime_ms);
+            buf.put_i64(self.session_lifetime_ms);
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);

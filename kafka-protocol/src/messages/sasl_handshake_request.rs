@@ -2,7 +2,7 @@
 //! `SaslHandshakeRequest`: the request body of API key 17.
 //!
 //! Versions 0-1; flexible (compact encodings and tagged fields) in none.
-//! Versions 0 are deprecated by Kafka.
+//! Version 0 is deprecated by Kafka.
 
 #![allow(clippy::all, clippy::pedantic, unused_mut, unused_imports, unused_variables)]
 

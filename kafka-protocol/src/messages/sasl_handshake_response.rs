@@ -53,9 +53,9 @@ impl Message for SaslHandshakeResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = false;
-        buf.put_i16(*&self.error_code);
-        wire::write_array_len(buf, Some((&self.mechanisms).len()), flexible, FieldRef { message: Self::NAME, field: "Mechanisms" })?;
-        for item in (&self.mechanisms).iter() {
+        buf.put_i16(self.error_code);
+        wire::write_array_len(buf, Some(self.mechanisms.len()), flexible, FieldRef { message: Self::NAME, field: "Mechanisms" })?;
+        for item in self.mechanisms.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "Mechanisms" })?;
         }
         Ok(())
@@ -72,7 +72,7 @@ impl Message for SaslHandshakeResponse {
         let flexible = false;
         let mut len = 0usize;
         len += 2;
-        len += wire::array_len_len(Some((&self.mechanisms).len()), flexible) + (&self.mechanisms).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += wire::array_len_len(Some(self.mechanisms.len()), flexible) + self.mechanisms.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
         len
     }
 }

@@ -90,10 +90,10 @@ impl Message for ShareAcknowledgeRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?; }
         }
-        buf.put_i32(*&self.share_session_epoch);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.share_session_epoch);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -114,7 +114,7 @@ impl Message for ShareAcknowledgeRequest {
         len += match &self.group_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += match &self.member_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -215,10 +215,10 @@ impl Message for AcknowledgementBatch {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i64(*&self.first_offset);
-        buf.put_i64(*&self.last_offset);
-        wire::write_array_len(buf, Some((&self.acknowledge_types).len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgeTypes" })?;
-        for item in (&self.acknowledge_types).iter() {
+        buf.put_i64(self.first_offset);
+        buf.put_i64(self.last_offset);
+        wire::write_array_len(buf, Some(self.acknowledge_types.len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgeTypes" })?;
+        for item in self.acknowledge_types.iter() {
             buf.put_i8(*item);
         }
         if flexible {
@@ -236,7 +236,7 @@ impl Message for AcknowledgementBatch {
         let mut len = 0usize;
         len += 8;
         len += 8;
-        len += wire::array_len_len(Some((&self.acknowledge_types).len()), flexible) + (&self.acknowledge_types).len() * 1;
+        len += wire::array_len_len(Some(self.acknowledge_types.len()), flexible) + self.acknowledge_types.len() * 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -327,10 +327,10 @@ impl Message for AcknowledgePartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        wire::write_array_len(buf, Some((&self.acknowledgement_batches).len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgementBatches" })?;
-        for item in (&self.acknowledgement_batches).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.partition_index);
+        wire::write_array_len(buf, Some(self.acknowledgement_batches.len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgementBatches" })?;
+        for item in self.acknowledgement_batches.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -346,7 +346,7 @@ impl Message for AcknowledgePartition {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.acknowledgement_batches).len()), flexible) + (&self.acknowledgement_batches).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.acknowledgement_batches.len()), flexible) + self.acknowledgement_batches.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -436,9 +436,9 @@ impl Message for AcknowledgeTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -454,7 +454,7 @@ impl Message for AcknowledgeTopic {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -85,21 +85,21 @@ impl Message for ShareAcknowledgeResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        wire::write_array_len(buf, Some((&self.responses).len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
-        for item in (&self.responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.responses.len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
+        for item in self.responses.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.node_endpoints).len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
-        for item in (&self.node_endpoints).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.node_endpoints.len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
+        for item in self.node_endpoints.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -120,8 +120,8 @@ impl Message for ShareAcknowledgeResponse {
         len += 4;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.responses).len()), flexible) + (&self.responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.responses.len()), flexible) + self.responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -216,8 +216,8 @@ impl Message for LeaderIdAndEpoch {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.leader_id);
-        buf.put_i32(*&self.leader_epoch);
+        buf.put_i32(self.leader_id);
+        buf.put_i32(self.leader_epoch);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -337,15 +337,15 @@ impl Message for PartitionData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        (&self.current_leader).encode(buf, version)?;
+        self.current_leader.encode(buf, version)?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -362,7 +362,7 @@ impl Message for PartitionData {
         len += 4;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += (&self.current_leader).encoded_len(version);
+        len += self.current_leader.encoded_len(version);
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -456,9 +456,9 @@ impl Message for ShareAcknowledgeTopicResponse {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -474,7 +474,7 @@ impl Message for ShareAcknowledgeTopicResponse {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -579,9 +579,9 @@ impl Message for NodeEndpoint {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.node_id);
+        buf.put_i32(self.node_id);
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i32(*&self.port);
+        buf.put_i32(self.port);
         match &self.rack {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Rack" })?;

@@ -122,17 +122,17 @@ impl Message for ShareFetchRequest {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?; }
         }
-        buf.put_i32(*&self.share_session_epoch);
-        buf.put_i32(*&self.max_wait_ms);
-        buf.put_i32(*&self.min_bytes);
-        buf.put_i32(*&self.max_bytes);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.share_session_epoch);
+        buf.put_i32(self.max_wait_ms);
+        buf.put_i32(self.min_bytes);
+        buf.put_i32(self.max_bytes);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.forgotten_topics_data).len()), flexible, FieldRef { message: Self::NAME, field: "ForgottenTopicsData" })?;
-        for item in (&self.forgotten_topics_data).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.forgotten_topics_data.len()), flexible, FieldRef { message: Self::NAME, field: "ForgottenTopicsData" })?;
+        for item in self.forgotten_topics_data.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -156,8 +156,8 @@ impl Message for ShareFetchRequest {
         len += 4;
         len += 4;
         len += 4;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.forgotten_topics_data).len()), flexible) + (&self.forgotten_topics_data).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.forgotten_topics_data.len()), flexible) + self.forgotten_topics_data.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -266,10 +266,10 @@ impl Message for AcknowledgementBatch {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i64(*&self.first_offset);
-        buf.put_i64(*&self.last_offset);
-        wire::write_array_len(buf, Some((&self.acknowledge_types).len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgeTypes" })?;
-        for item in (&self.acknowledge_types).iter() {
+        buf.put_i64(self.first_offset);
+        buf.put_i64(self.last_offset);
+        wire::write_array_len(buf, Some(self.acknowledge_types.len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgeTypes" })?;
+        for item in self.acknowledge_types.iter() {
             buf.put_i8(*item);
         }
         if flexible {
@@ -287,7 +287,7 @@ impl Message for AcknowledgementBatch {
         let mut len = 0usize;
         len += 8;
         len += 8;
-        len += wire::array_len_len(Some((&self.acknowledge_types).len()), flexible) + (&self.acknowledge_types).len() * 1;
+        len += wire::array_len_len(Some(self.acknowledge_types.len()), flexible) + self.acknowledge_types.len() * 1;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -386,11 +386,11 @@ impl Message for FetchPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i32(*&self.partition_max_bytes);
-        wire::write_array_len(buf, Some((&self.acknowledgement_batches).len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgementBatches" })?;
-        for item in (&self.acknowledgement_batches).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.partition_index);
+        buf.put_i32(self.partition_max_bytes);
+        wire::write_array_len(buf, Some(self.acknowledgement_batches.len()), flexible, FieldRef { message: Self::NAME, field: "AcknowledgementBatches" })?;
+        for item in self.acknowledgement_batches.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -407,7 +407,7 @@ impl Message for FetchPartition {
         let mut len = 0usize;
         len += 4;
         len += 4;
-        len += wire::array_len_len(Some((&self.acknowledgement_batches).len()), flexible) + (&self.acknowledgement_batches).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.acknowledgement_batches.len()), flexible) + self.acknowledgement_batches.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -499,9 +499,9 @@ impl Message for FetchTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -517,7 +517,7 @@ impl Message for FetchTopic {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -607,8 +607,8 @@ impl Message for ForgottenTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -625,7 +625,7 @@ impl Message for ForgottenTopic {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

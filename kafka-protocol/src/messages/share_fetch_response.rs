@@ -85,21 +85,21 @@ impl Message for ShareFetchResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        wire::write_array_len(buf, Some((&self.responses).len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
-        for item in (&self.responses).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.responses.len()), flexible, FieldRef { message: Self::NAME, field: "Responses" })?;
+        for item in self.responses.iter() {
+            item.encode(buf, version)?;
         }
-        wire::write_array_len(buf, Some((&self.node_endpoints).len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
-        for item in (&self.node_endpoints).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.node_endpoints.len()), flexible, FieldRef { message: Self::NAME, field: "NodeEndpoints" })?;
+        for item in self.node_endpoints.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -120,8 +120,8 @@ impl Message for ShareFetchResponse {
         len += 4;
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.responses).len()), flexible) + (&self.responses).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += wire::array_len_len(Some((&self.node_endpoints).len()), flexible) + (&self.node_endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.responses.len()), flexible) + self.responses.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.node_endpoints.len()), flexible) + self.node_endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -216,8 +216,8 @@ impl Message for LeaderIdAndEpoch {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.leader_id);
-        buf.put_i32(*&self.leader_epoch);
+        buf.put_i32(self.leader_id);
+        buf.put_i32(self.leader_epoch);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -329,9 +329,9 @@ impl Message for AcquiredRecords {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i64(*&self.first_offset);
-        buf.put_i64(*&self.last_offset);
-        buf.put_i16(*&self.delivery_count);
+        buf.put_i64(self.first_offset);
+        buf.put_i64(self.last_offset);
+        buf.put_i16(self.delivery_count);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -486,31 +486,31 @@ impl Message for PartitionData {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
-        buf.put_i16(*&self.acknowledge_error_code);
+        buf.put_i16(self.acknowledge_error_code);
         match &self.acknowledge_error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "AcknowledgeErrorMessage" })?;
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "AcknowledgeErrorMessage" })?; }
         }
-        (&self.current_leader).encode(buf, version)?;
+        self.current_leader.encode(buf, version)?;
         match &self.records {
             Some(value) => {
                 wire::write_bytes(buf, value, flexible, FieldRef { message: Self::NAME, field: "Records" })?;
             }
             None => { wire::write_nullable_bytes(buf, None, flexible, FieldRef { message: Self::NAME, field: "Records" })?; }
         }
-        wire::write_array_len(buf, Some((&self.acquired_records).len()), flexible, FieldRef { message: Self::NAME, field: "AcquiredRecords" })?;
-        for item in (&self.acquired_records).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.acquired_records.len()), flexible, FieldRef { message: Self::NAME, field: "AcquiredRecords" })?;
+        for item in self.acquired_records.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -530,9 +530,9 @@ impl Message for PartitionData {
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 2;
         len += match &self.acknowledge_error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += (&self.current_leader).encoded_len(version);
+        len += self.current_leader.encoded_len(version);
         len += match &self.records { Some(value) => wire::nullable_bytes_len(Some(value), flexible), None => wire::nullable_bytes_len(None, flexible) };
-        len += wire::array_len_len(Some((&self.acquired_records).len()), flexible) + (&self.acquired_records).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.acquired_records.len()), flexible) + self.acquired_records.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -634,9 +634,9 @@ impl Message for ShareFetchableTopicResponse {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -652,7 +652,7 @@ impl Message for ShareFetchableTopicResponse {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -757,9 +757,9 @@ impl Message for NodeEndpoint {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.node_id);
+        buf.put_i32(self.node_id);
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_i32(*&self.port);
+        buf.put_i32(self.port);
         match &self.rack {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "Rack" })?;

@@ -61,10 +61,10 @@ impl Message for ShareGroupDescribeResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        wire::write_array_len(buf, Some((&self.groups).len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
-        for item in (&self.groups).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.throttle_time_ms);
+        wire::write_array_len(buf, Some(self.groups.len()), flexible, FieldRef { message: Self::NAME, field: "Groups" })?;
+        for item in self.groups.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for ShareGroupDescribeResponse {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.groups).len()), flexible) + (&self.groups).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.groups.len()), flexible) + self.groups.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -182,8 +182,8 @@ impl Message for TopicPartitions {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
         wire::write_string(buf, &self.topic_name, flexible, FieldRef { message: Self::NAME, field: "TopicName" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -201,7 +201,7 @@ impl Message for TopicPartitions {
         let mut len = 0usize;
         len += 16;
         len += wire::string_len(&self.topic_name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -284,9 +284,9 @@ impl Message for Assignment {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.topic_partitions).len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
-        for item in (&self.topic_partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topic_partitions.len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
+        for item in self.topic_partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -301,7 +301,7 @@ impl Message for Assignment {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topic_partitions).len()), flexible) + (&self.topic_partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topic_partitions.len()), flexible) + self.topic_partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -435,14 +435,14 @@ impl Message for Member {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "RackId" })?; }
         }
-        buf.put_i32(*&self.member_epoch);
+        buf.put_i32(self.member_epoch);
         wire::write_string(buf, &self.client_id, flexible, FieldRef { message: Self::NAME, field: "ClientId" })?;
         wire::write_string(buf, &self.client_host, flexible, FieldRef { message: Self::NAME, field: "ClientHost" })?;
-        wire::write_array_len(buf, Some((&self.subscribed_topic_names).len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
-        for item in (&self.subscribed_topic_names).iter() {
+        wire::write_array_len(buf, Some(self.subscribed_topic_names.len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
+        for item in self.subscribed_topic_names.iter() {
             wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
         }
-        (&self.assignment).encode(buf, version)?;
+        self.assignment.encode(buf, version)?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -461,8 +461,8 @@ impl Message for Member {
         len += 4;
         len += wire::string_len(&self.client_id, flexible);
         len += wire::string_len(&self.client_host, flexible);
-        len += wire::array_len_len(Some((&self.subscribed_topic_names).len()), flexible) + (&self.subscribed_topic_names).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
-        len += (&self.assignment).encoded_len(version);
+        len += wire::array_len_len(Some(self.subscribed_topic_names.len()), flexible) + self.subscribed_topic_names.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>();
+        len += self.assignment.encoded_len(version);
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -617,7 +617,7 @@ impl Message for DescribedGroup {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -626,14 +626,14 @@ impl Message for DescribedGroup {
         }
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         wire::write_string(buf, &self.group_state, flexible, FieldRef { message: Self::NAME, field: "GroupState" })?;
-        buf.put_i32(*&self.group_epoch);
-        buf.put_i32(*&self.assignment_epoch);
+        buf.put_i32(self.group_epoch);
+        buf.put_i32(self.assignment_epoch);
         wire::write_string(buf, &self.assignor_name, flexible, FieldRef { message: Self::NAME, field: "AssignorName" })?;
-        wire::write_array_len(buf, Some((&self.members).len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
-        for item in (&self.members).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.members.len()), flexible, FieldRef { message: Self::NAME, field: "Members" })?;
+        for item in self.members.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.authorized_operations);
+        buf.put_i32(self.authorized_operations);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -654,7 +654,7 @@ impl Message for DescribedGroup {
         len += 4;
         len += 4;
         len += wire::string_len(&self.assignor_name, flexible);
-        len += wire::array_len_len(Some((&self.members).len()), flexible) + (&self.members).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.members.len()), flexible) + self.members.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -88,7 +88,7 @@ impl Message for ShareGroupHeartbeatRequest {
         let flexible = true;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
-        buf.put_i32(*&self.member_epoch);
+        buf.put_i32(self.member_epoch);
         match &self.rack_id {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "RackId" })?;
@@ -97,8 +97,8 @@ impl Message for ShareGroupHeartbeatRequest {
         }
         match &self.subscribed_topic_names {
             Some(value) => {
-                wire::write_array_len(buf, Some((value).len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
-                for item in (value).iter() {
+                wire::write_array_len(buf, Some(value.len()), flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
+                for item in value.iter() {
                     wire::write_string(buf, item, flexible, FieldRef { message: Self::NAME, field: "SubscribedTopicNames" })?;
                 }
             }
@@ -124,7 +124,7 @@ impl Message for ShareGroupHeartbeatRequest {
         len += wire::string_len(&self.member_id, flexible);
         len += 4;
         len += match &self.rack_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
-        len += match &self.subscribed_topic_names { Some(value) => wire::array_len_len(Some((value).len()), flexible) + (value).iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
+        len += match &self.subscribed_topic_names { Some(value) => wire::array_len_len(Some(value.len()), flexible) + value.iter().map(|item| wire::string_len(item, flexible)).sum::<usize>(), None => wire::array_len_len(None, flexible) };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

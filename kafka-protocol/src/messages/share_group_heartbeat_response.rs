@@ -101,8 +101,8 @@ impl Message for ShareGroupHeartbeatResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -115,12 +115,12 @@ impl Message for ShareGroupHeartbeatResponse {
             }
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?; }
         }
-        buf.put_i32(*&self.member_epoch);
-        buf.put_i32(*&self.heartbeat_interval_ms);
+        buf.put_i32(self.member_epoch);
+        buf.put_i32(self.heartbeat_interval_ms);
         match &self.assignment {
             Some(value) => {
                 buf.put_i8(1);
-                (value).encode(buf, version)?;
+                value.encode(buf, version)?;
             }
             None => { buf.put_i8(-1); }
         }
@@ -146,7 +146,7 @@ impl Message for ShareGroupHeartbeatResponse {
         len += match &self.member_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         len += 4;
         len += 4;
-        len += match &self.assignment { Some(value) => 1 + (value).encoded_len(version), None => 1 };
+        len += match &self.assignment { Some(value) => 1 + value.encoded_len(version), None => 1 };
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -246,8 +246,8 @@ impl Message for TopicPartitions {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -264,7 +264,7 @@ impl Message for TopicPartitions {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).len() * 4;
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -345,9 +345,9 @@ impl Message for Assignment {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.topic_partitions).len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
-        for item in (&self.topic_partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topic_partitions.len()), flexible, FieldRef { message: Self::NAME, field: "TopicPartitions" })?;
+        for item in self.topic_partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -362,7 +362,7 @@ impl Message for Assignment {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.topic_partitions).len()), flexible) + (&self.topic_partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topic_partitions.len()), flexible) + self.topic_partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -53,7 +53,7 @@ impl Message for SnapshotFooterRecord {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.version);
+        buf.put_i16(self.version);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

@@ -61,8 +61,8 @@ impl Message for SnapshotHeaderRecord {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.version);
-        buf.put_i64(*&self.last_contained_log_timestamp);
+        buf.put_i16(self.version);
+        buf.put_i64(self.last_contained_log_timestamp);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }

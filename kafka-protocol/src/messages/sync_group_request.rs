@@ -102,7 +102,7 @@ impl Message for SyncGroupRequest {
         }
         let flexible = version >= 4;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
-        buf.put_i32(*&self.generation_id);
+        buf.put_i32(self.generation_id);
         wire::write_string(buf, &self.member_id, flexible, FieldRef { message: Self::NAME, field: "MemberId" })?;
         if version >= 3 {
             match &self.group_instance_id {
@@ -130,9 +130,9 @@ impl Message for SyncGroupRequest {
                 None => { if version >= 5 { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ProtocolName" })?; } else { return Err(EncodeError::NullNotAllowed { message: Self::NAME, field: "ProtocolName", version }); } }
             }
         }
-        wire::write_array_len(buf, Some((&self.assignments).len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
-        for item in (&self.assignments).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.assignments.len()), flexible, FieldRef { message: Self::NAME, field: "Assignments" })?;
+        for item in self.assignments.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -162,7 +162,7 @@ impl Message for SyncGroupRequest {
         if version >= 5 {
             len += match &self.protocol_name { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
-        len += wire::array_len_len(Some((&self.assignments).len()), flexible) + (&self.assignments).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.assignments.len()), flexible) + self.assignments.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -86,9 +86,9 @@ impl Message for SyncGroupResponse {
         }
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(*&self.throttle_time_ms);
+            buf.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         if version >= 5 {
             match &self.protocol_type {
                 Some(value) => {

@@ -111,10 +111,10 @@ impl Message for TxnOffsetCommitRequest {
         let flexible = version >= 3;
         wire::write_string(buf, &self.transactional_id, flexible, FieldRef { message: Self::NAME, field: "TransactionalId" })?;
         wire::write_string(buf, &self.group_id, flexible, FieldRef { message: Self::NAME, field: "GroupId" })?;
-        buf.put_i64(*&self.producer_id);
-        buf.put_i16(*&self.producer_epoch);
+        buf.put_i64(self.producer_id);
+        buf.put_i16(self.producer_epoch);
         if version >= 3 {
-            buf.put_i32(*&self.generation_id);
+            buf.put_i32(self.generation_id);
         } else if self.generation_id != -1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GenerationId", version });
         }
@@ -133,9 +133,9 @@ impl Message for TxnOffsetCommitRequest {
         } else if self.group_instance_id.is_some() {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "GroupInstanceId", version });
         }
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -166,7 +166,7 @@ impl Message for TxnOffsetCommitRequest {
         if version >= 3 {
             len += match &self.group_instance_id { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         }
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -295,10 +295,10 @@ impl Message for TxnOffsetCommitRequestPartition {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i64(*&self.committed_offset);
+        buf.put_i32(self.partition_index);
+        buf.put_i64(self.committed_offset);
         if version >= 2 {
-            buf.put_i32(*&self.committed_leader_epoch);
+            buf.put_i32(self.committed_leader_epoch);
         }
         match &self.committed_metadata {
             Some(value) => {
@@ -422,9 +422,9 @@ impl Message for TxnOffsetCommitRequestTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -440,7 +440,7 @@ impl Message for TxnOffsetCommitRequestTopic {
         let flexible = version >= 3;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

@@ -69,13 +69,13 @@ impl Message for UpdateFeaturesRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.timeout_ms);
-        wire::write_array_len(buf, Some((&self.feature_updates).len()), flexible, FieldRef { message: Self::NAME, field: "FeatureUpdates" })?;
-        for item in (&self.feature_updates).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i32(self.timeout_ms);
+        wire::write_array_len(buf, Some(self.feature_updates.len()), flexible, FieldRef { message: Self::NAME, field: "FeatureUpdates" })?;
+        for item in self.feature_updates.iter() {
+            item.encode(buf, version)?;
         }
         if version >= 1 {
-            wire::write_bool(buf, *&self.validate_only);
+            wire::write_bool(buf, self.validate_only);
         } else if self.validate_only != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "ValidateOnly", version });
         }
@@ -96,7 +96,7 @@ impl Message for UpdateFeaturesRequest {
         let flexible = true;
         let mut len = 0usize;
         len += 4;
-        len += wire::array_len_len(Some((&self.feature_updates).len()), flexible) + (&self.feature_updates).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.feature_updates.len()), flexible) + self.feature_updates.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if version >= 1 {
             len += 1;
         }
@@ -211,14 +211,14 @@ impl Message for FeatureUpdateKey {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.feature, flexible, FieldRef { message: Self::NAME, field: "Feature" })?;
-        buf.put_i16(*&self.max_version_level);
+        buf.put_i16(self.max_version_level);
         if version <= 0 {
-            wire::write_bool(buf, *&self.allow_downgrade);
+            wire::write_bool(buf, self.allow_downgrade);
         } else if self.allow_downgrade != false {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "AllowDowngrade", version });
         }
         if version >= 1 {
-            buf.put_i8(*&self.upgrade_type);
+            buf.put_i8(self.upgrade_type);
         } else if self.upgrade_type != 1 {
             return Err(EncodeError::FieldNotInVersion { message: Self::NAME, field: "UpgradeType", version });
         }

@@ -77,8 +77,8 @@ impl Message for UpdateFeaturesResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i32(*&self.throttle_time_ms);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.throttle_time_ms);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -86,9 +86,9 @@ impl Message for UpdateFeaturesResponse {
             None => { wire::write_nullable_string(buf, None, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?; }
         }
         if version <= 1 {
-            wire::write_array_len(buf, Some((&self.results).len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
-            for item in (&self.results).iter() {
-                (item).encode(buf, version)?;
+            wire::write_array_len(buf, Some(self.results.len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
+            for item in self.results.iter() {
+                item.encode(buf, version)?;
             }
         }
         if flexible {
@@ -111,7 +111,7 @@ impl Message for UpdateFeaturesResponse {
         len += 2;
         len += match &self.error_message { Some(value) => wire::string_len(value, flexible), None => wire::nullable_string_len(None, flexible) };
         if version <= 1 {
-            len += wire::array_len_len(Some((&self.results).len()), flexible) + (&self.results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+            len += wire::array_len_len(Some(self.results.len()), flexible) + self.results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         }
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
@@ -218,7 +218,7 @@ impl Message for UpdatableFeatureResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_string(buf, &self.feature, flexible, FieldRef { message: Self::NAME, field: "Feature" })?;
-        buf.put_i16(*&self.error_code);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;

@@ -61,10 +61,10 @@ impl Message for VotersRecord {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        buf.put_i16(*&self.version);
-        wire::write_array_len(buf, Some((&self.voters).len()), flexible, FieldRef { message: Self::NAME, field: "Voters" })?;
-        for item in (&self.voters).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i16(self.version);
+        wire::write_array_len(buf, Some(self.voters.len()), flexible, FieldRef { message: Self::NAME, field: "Voters" })?;
+        for item in self.voters.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -83,7 +83,7 @@ impl Message for VotersRecord {
         let flexible = true;
         let mut len = 0usize;
         len += 2;
-        len += wire::array_len_len(Some((&self.voters).len()), flexible) + (&self.voters).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.voters.len()), flexible) + self.voters.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -182,7 +182,7 @@ impl Message for Endpoint {
         let flexible = true;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
         wire::write_string(buf, &self.host, flexible, FieldRef { message: Self::NAME, field: "Host" })?;
-        buf.put_u16(*&self.port);
+        buf.put_u16(self.port);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -289,8 +289,8 @@ impl Message for KRaftVersionFeature {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i16(*&self.min_supported_version);
-        buf.put_i16(*&self.max_supported_version);
+        buf.put_i16(self.min_supported_version);
+        buf.put_i16(self.max_supported_version);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -410,13 +410,13 @@ impl Message for Voter {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.voter_id);
+        buf.put_i32(self.voter_id);
         wire::write_uuid(buf, &self.voter_directory_id);
-        wire::write_array_len(buf, Some((&self.endpoints).len()), flexible, FieldRef { message: Self::NAME, field: "Endpoints" })?;
-        for item in (&self.endpoints).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.endpoints.len()), flexible, FieldRef { message: Self::NAME, field: "Endpoints" })?;
+        for item in self.endpoints.iter() {
+            item.encode(buf, version)?;
         }
-        (&self.k_raft_version_feature).encode(buf, version)?;
+        self.k_raft_version_feature.encode(buf, version)?;
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -432,8 +432,8 @@ impl Message for Voter {
         let mut len = 0usize;
         len += 4;
         len += 16;
-        len += wire::array_len_len(Some((&self.endpoints).len()), flexible) + (&self.endpoints).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
-        len += (&self.k_raft_version_feature).encoded_len(version);
+        len += wire::array_len_len(Some(self.endpoints.len()), flexible) + self.endpoints.iter().map(|item| item.encoded_len(version)).sum::<usize>();
+        len += self.k_raft_version_feature.encoded_len(version);
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

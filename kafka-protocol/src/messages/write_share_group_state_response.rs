@@ -53,9 +53,9 @@ impl Message for WriteShareGroupStateResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = true;
-        wire::write_array_len(buf, Some((&self.results).len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
-        for item in (&self.results).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.results.len()), flexible, FieldRef { message: Self::NAME, field: "Results" })?;
+        for item in self.results.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -73,7 +73,7 @@ impl Message for WriteShareGroupStateResponse {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = true;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.results).len()), flexible) + (&self.results).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.results.len()), flexible) + self.results.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -168,8 +168,8 @@ impl Message for PartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
-        buf.put_i32(*&self.partition);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition);
+        buf.put_i16(self.error_code);
         match &self.error_message {
             Some(value) => {
                 wire::write_string(buf, value, flexible, FieldRef { message: Self::NAME, field: "ErrorMessage" })?;
@@ -283,9 +283,9 @@ impl Message for WriteStateResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = true;
         wire::write_uuid(buf, &self.topic_id);
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -301,7 +301,7 @@ impl Message for WriteStateResult {
         let flexible = true;
         let mut len = 0usize;
         len += 16;
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }

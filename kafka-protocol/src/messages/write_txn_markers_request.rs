@@ -53,9 +53,9 @@ impl Message for WriteTxnMarkersRequest {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.markers).len()), flexible, FieldRef { message: Self::NAME, field: "Markers" })?;
-        for item in (&self.markers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.markers.len()), flexible, FieldRef { message: Self::NAME, field: "Markers" })?;
+        for item in self.markers.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -73,7 +73,7 @@ impl Message for WriteTxnMarkersRequest {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.markers).len()), flexible) + (&self.markers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.markers.len()), flexible) + self.markers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -161,8 +161,8 @@ impl Message for WritableTxnMarkerTopic {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partition_indexes).len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
-        for item in (&self.partition_indexes).iter() {
+        wire::write_array_len(buf, Some(self.partition_indexes.len()), flexible, FieldRef { message: Self::NAME, field: "PartitionIndexes" })?;
+        for item in self.partition_indexes.iter() {
             buf.put_i32(*item);
         }
         if flexible {
@@ -179,7 +179,7 @@ impl Message for WritableTxnMarkerTopic {
         let flexible = version >= 1;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partition_indexes).len()), flexible) + (&self.partition_indexes).len() * 4;
+        len += wire::array_len_len(Some(self.partition_indexes.len()), flexible) + self.partition_indexes.len() * 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -292,14 +292,14 @@ impl Message for WritableTxnMarker {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i64(*&self.producer_id);
-        buf.put_i16(*&self.producer_epoch);
-        wire::write_bool(buf, *&self.transaction_result);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i64(self.producer_id);
+        buf.put_i16(self.producer_epoch);
+        wire::write_bool(buf, self.transaction_result);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
-        buf.put_i32(*&self.coordinator_epoch);
+        buf.put_i32(self.coordinator_epoch);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -316,7 +316,7 @@ impl Message for WritableTxnMarker {
         len += 8;
         len += 2;
         len += 1;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         len += 4;
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);

@@ -53,9 +53,9 @@ impl Message for WriteTxnMarkersResponse {
             return Err(EncodeError::UnsupportedVersion { message: Self::NAME, version, supported: Self::VERSIONS });
         }
         let flexible = version >= 1;
-        wire::write_array_len(buf, Some((&self.markers).len()), flexible, FieldRef { message: Self::NAME, field: "Markers" })?;
-        for item in (&self.markers).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.markers.len()), flexible, FieldRef { message: Self::NAME, field: "Markers" })?;
+        for item in self.markers.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -73,7 +73,7 @@ impl Message for WriteTxnMarkersResponse {
     fn encoded_len(&self, version: i16) -> usize {
         let flexible = version >= 1;
         let mut len = 0usize;
-        len += wire::array_len_len(Some((&self.markers).len()), flexible) + (&self.markers).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.markers.len()), flexible) + self.markers.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -160,8 +160,8 @@ impl Message for WritableTxnMarkerPartitionResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i32(*&self.partition_index);
-        buf.put_i16(*&self.error_code);
+        buf.put_i32(self.partition_index);
+        buf.put_i16(self.error_code);
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
         }
@@ -266,9 +266,9 @@ impl Message for WritableTxnMarkerTopicResult {
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         wire::write_string(buf, &self.name, flexible, FieldRef { message: Self::NAME, field: "Name" })?;
-        wire::write_array_len(buf, Some((&self.partitions).len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
-        for item in (&self.partitions).iter() {
-            (item).encode(buf, version)?;
+        wire::write_array_len(buf, Some(self.partitions.len()), flexible, FieldRef { message: Self::NAME, field: "Partitions" })?;
+        for item in self.partitions.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -284,7 +284,7 @@ impl Message for WritableTxnMarkerTopicResult {
         let flexible = version >= 1;
         let mut len = 0usize;
         len += wire::string_len(&self.name, flexible);
-        len += wire::array_len_len(Some((&self.partitions).len()), flexible) + (&self.partitions).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.partitions.len()), flexible) + self.partitions.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
@@ -373,10 +373,10 @@ impl Message for WritableTxnMarkerResult {
 
     fn encode<B: BufMut>(&self, buf: &mut B, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i64(*&self.producer_id);
-        wire::write_array_len(buf, Some((&self.topics).len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
-        for item in (&self.topics).iter() {
-            (item).encode(buf, version)?;
+        buf.put_i64(self.producer_id);
+        wire::write_array_len(buf, Some(self.topics.len()), flexible, FieldRef { message: Self::NAME, field: "Topics" })?;
+        for item in self.topics.iter() {
+            item.encode(buf, version)?;
         }
         if flexible {
             wire::write_unknown_tagged_fields(buf, &self.unknown_tagged_fields);
@@ -392,7 +392,7 @@ impl Message for WritableTxnMarkerResult {
         let flexible = version >= 1;
         let mut len = 0usize;
         len += 8;
-        len += wire::array_len_len(Some((&self.topics).len()), flexible) + (&self.topics).iter().map(|item| (item).encoded_len(version)).sum::<usize>();
+        len += wire::array_len_len(Some(self.topics.len()), flexible) + self.topics.iter().map(|item| item.encoded_len(version)).sum::<usize>();
         if flexible {
             len += wire::unsigned_varint_len(self.unknown_tagged_fields.len() as u32) + wire::unknown_tagged_len(&self.unknown_tagged_fields);
         }
