@@ -25,6 +25,8 @@ use crate::state::ClusterState;
 pub(crate) type Control = Box<dyn FnOnce(&mut Actor) + Send>;
 
 /// A message to the actor.
+// Moved once through a channel; boxing would only add an allocation per request.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum ActorMsg {
     Request(Incoming),
     Control(Control),
@@ -39,6 +41,7 @@ pub(crate) struct Incoming {
 }
 
 /// What the connection writer does for one request.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Reply {
     /// Encode and send this response, subject to `effects`.
     Response { version: i16, correlation_id: i32, body: ResponseBody, effects: WriteEffects },

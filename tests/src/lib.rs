@@ -30,7 +30,7 @@
 //!
 //! # How it is built
 //!
-//! One task, the cluster actor ([`actor`](crate::actor) module, private), owns all state and
+//! One task, the cluster actor (the private `actor` module), owns all state and
 //! handles requests one at a time; each connection has a reader and a writer task and
 //! answers in request order. Each API is one module under `handlers/` that declares the
 //! versions it implements; ApiVersions advertises exactly those, capped by

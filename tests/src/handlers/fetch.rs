@@ -27,6 +27,9 @@ pub(crate) const VERSIONS: VersionRange = VersionRange::new(4, 17);
 /// Session epoch meaning "no session / close the session".
 const FINAL_EPOCH: i32 = -1;
 
+/// High watermark, last stable offset and log start offset, as last told to a session.
+type Marks = (i64, i64, i64);
+
 /// One partition to read.
 #[derive(Clone, Debug)]
 struct Item {
@@ -263,7 +266,7 @@ impl PendingFetch {
         response.session_id = self.session_id;
         let mut hinted = BTreeSet::new();
         let mut total = 0usize;
-        let mut sent: Vec<((String, i32), (i64, i64, i64), i64)> = Vec::new();
+        let mut sent: Vec<((String, i32), Marks)> = Vec::new();
         let last_sent = |state: &mut ClusterState, k: &(String, i32)| {
             state
                 .fetch_sessions
@@ -327,12 +330,12 @@ impl PendingFetch {
                     continue;
                 }
             }
-            sent.push((k, marks, item.fetch_offset));
+            sent.push((k, marks));
             push_partition(&mut response, item, out);
         }
         if self.session_id != 0 {
             if let Some(session) = state.fetch_sessions.get_mut(self.broker, self.session_id) {
-                for (k, marks, _) in sent {
+                for (k, marks) in sent {
                     if let Some(p) = session.partitions.get_mut(&k) {
                         p.last_sent = Some(marks);
                     }

@@ -67,13 +67,16 @@ pub(crate) trait Parked: Send {
     fn poll(&mut self, state: &mut ClusterState, expired: bool) -> Option<ResponseBody>;
 }
 
+/// Topics a request names, each with the partitions it names (empty = the whole topic).
+pub(crate) type TopicPartitions = Vec<(String, Vec<i32>)>;
+
 /// A row of the dispatch table.
 pub(crate) struct HandlerEntry {
     pub(crate) key: ApiKey,
     pub(crate) versions: VersionRange,
     pub(crate) handle: fn(&mut Ctx<'_>, RequestBody) -> Outcome,
     pub(crate) error_response: fn(&RequestBody, i16, i16) -> Option<ResponseBody>,
-    pub(crate) touched: fn(&RequestBody, &ClusterState) -> Vec<(String, Vec<i32>)>,
+    pub(crate) touched: fn(&RequestBody, &ClusterState) -> TopicPartitions,
 }
 
 /// The handler for `key`, if the broker implements it.

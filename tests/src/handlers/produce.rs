@@ -31,7 +31,7 @@ pub(crate) fn now_ms() -> i64 {
 
 pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
     let version = ctx.version;
-    let acks_valid = matches!(req.acks, 0 | 1 | -1);
+    let acks_valid = matches!(req.acks, -1..=1);
     let mut response = ProduceResponse::default();
     let mut hinted = BTreeSet::new();
     for topic_data in req.topic_data {
