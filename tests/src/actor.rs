@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use kafka_protocol::frame::RequestFrame;
-use kafka_protocol::messages::{RequestBody, ResponseBody};
+use kafka_protocol::messages::{ApiKey, RequestBody, ResponseBody};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -164,6 +164,7 @@ impl Actor {
                 Some(ActorMsg::Request(incoming)) => self.on_request(incoming),
                 Some(ActorMsg::Control(f)) => {
                     f(&mut self);
+                    self.state.sync_store();
                     self.poll_parked();
                 }
                 None => break,
@@ -257,6 +258,10 @@ impl Actor {
             Outcome::Park(parked) => {
                 self.parked.push(ParkedEntry { parked, reply, version, correlation_id, effects: write });
             }
+        }
+        if !matches!(api_key, ApiKey::Produce | ApiKey::Fetch) {
+            // Topic-level changes (creation, deletion, DeleteRecords) reach the data dir.
+            self.state.sync_store();
         }
         if changed {
             self.poll_parked();

@@ -112,6 +112,7 @@ pub struct ClusterBuilder {
     racks: HashMap<i32, String>,
     max_frame: usize,
     request_log_limit: usize,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ClusterBuilder {
@@ -130,6 +131,7 @@ impl Default for ClusterBuilder {
             racks: HashMap::new(),
             max_frame: kafka_protocol::frame::DEFAULT_MAX_FRAME_SIZE,
             request_log_limit: 10_000,
+            data_dir: None,
         }
     }
 }
@@ -227,6 +229,13 @@ impl ClusterBuilder {
         self
     }
 
+    /// Keep topics and record batches in this directory, so they survive a restart of a
+    /// cluster built with the same directory (created if missing). Default: memory only.
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
     pub async fn build(self) -> Result<Cluster, Error> {
         if self.brokers < 1 {
@@ -272,7 +281,22 @@ impl ClusterBuilder {
             &self.version_overrides,
         ));
         let mut rng = Rng::new(self.seed);
-        let cluster_id = base64_id(rng.uuid());
+        let mut cluster_id = base64_id(rng.uuid());
+        let loaded = match self.data_dir.clone() {
+            Some(dir) => {
+                let id = cluster_id.clone();
+                let d = dir.clone();
+                let loaded = tokio::task::spawn_blocking(move || crate::state::persist::load(&d, &id))
+                    .await
+                    .map_err(|e| Error::Config(format!("loading data dir {}: {e}", dir.display())))?
+                    .map_err(|e| Error::Config(format!("data dir {}: {e}", dir.display())))?;
+                if let Some(id) = loaded.cluster_id.clone() {
+                    cluster_id = id;
+                }
+                Some((dir, loaded.topics))
+            }
+            None => None,
+        };
         let mut state = ClusterState {
             cluster_id,
             brokers,
@@ -286,13 +310,26 @@ impl ClusterBuilder {
             fetch_sessions: Default::default(),
             rng,
             apis: apis.clone(),
+            store: None,
         };
+        if let Some((dir, topics)) = loaded {
+            for topic in topics {
+                state.topics.insert(topic);
+            }
+            let store = crate::state::persist::Store::start(dir.clone(), &state.topics)
+                .map_err(|e| Error::Config(format!("data dir {}: cannot start writer: {e}", dir.display())))?;
+            state.store = Some(store);
+        }
         for (name, partitions, rf, configs) in self.topics {
+            if state.topics.contains(&name) {
+                continue;
+            }
             let rf = rf.clamp(1, broker_count);
             state
                 .create_topic(&name, partitions, rf, None, configs, false)
                 .map_err(|e| Error::Topic { topic: name.clone(), code: e.code, message: e.message })?;
         }
+        state.sync_store();
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = ServerShared { actor: tx.downgrade(), apis, max_frame: self.max_frame };
         let mut actor = Actor::new(state, shared.clone(), self.request_log_limit);
@@ -367,6 +404,15 @@ impl Cluster {
             })))
             .map_err(|_| Error::Stopped)?;
         rx.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Waits until everything written so far is on disk (no-op without a data dir).
+    pub async fn flush(&self) -> Result<(), Error> {
+        let done = self.call(|a| a.state.store.as_ref().map(|s| s.flush())).await?;
+        if let Some(done) = done {
+            tokio::task::spawn_blocking(move || done.recv()).await.map_err(|_| Error::Stopped)?.map_err(|_| Error::Stopped)?;
+        }
+        Ok(())
     }
 
     /// The fault-injection interface.

@@ -1,18 +1,28 @@
 //! Runs the in-process broker as a standalone cluster until Ctrl-C.
 //!
-//! `kafka-testkit --port 9092 --brokers 3 [--partitions N] [--seed N]`: broker `i` (1-based)
-//! listens on `port + i - 1`; the bootstrap address is printed on stdout.
+//! `kafka-testkit --port 9092 --brokers 3 [--partitions N] [--seed N] [--data-dir DIR]`:
+//! broker `i` (1-based) listens on `port + i - 1`; the bootstrap address is printed on stdout.
+//! With `--data-dir`, topics and record batches persist across restarts.
 
 use std::process::ExitCode;
 
 use kafka_testkit::Cluster;
 
 fn usage() -> &'static str {
-    "usage: kafka-testkit [--port PORT] [--brokers N] [--partitions N] [--seed N]\n\
+    "usage: kafka-testkit [--port PORT] [--brokers N] [--partitions N] [--seed N] [--data-dir DIR]\n\
      broker i (1-based) listens on 127.0.0.1:PORT+i-1; PORT 0 picks free ports"
 }
 
-fn parse() -> Result<(u16, i32, i32, u64), String> {
+struct Args {
+    port: u16,
+    brokers: i32,
+    partitions: i32,
+    seed: u64,
+    data_dir: Option<String>,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut data_dir = None;
     let mut port = 9092u16;
     let mut brokers = 1;
     let mut partitions = 1;
@@ -25,15 +35,16 @@ fn parse() -> Result<(u16, i32, i32, u64), String> {
             "--brokers" => brokers = value("--brokers")?.parse().map_err(|e| format!("--brokers: {e}"))?,
             "--partitions" => partitions = value("--partitions")?.parse().map_err(|e| format!("--partitions: {e}"))?,
             "--seed" => seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--data-dir" => data_dir = Some(value("--data-dir")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok((port, brokers, partitions, seed))
+    Ok(Args { port, brokers, partitions, seed, data_dir })
 }
 
 fn main() -> ExitCode {
-    let (port, brokers, partitions, seed) = match parse() {
+    let Args { port, brokers, partitions, seed, data_dir } = match parse() {
         Ok(v) => v,
         Err(e) => {
             if !e.is_empty() {
@@ -55,6 +66,9 @@ fn main() -> ExitCode {
         if port != 0 {
             builder = builder.base_port(port);
         }
+        if let Some(dir) = data_dir {
+            builder = builder.data_dir(dir);
+        }
         let cluster = match builder.build().await {
             Ok(c) => c,
             Err(e) => {
@@ -66,6 +80,9 @@ fn main() -> ExitCode {
         if let Err(e) = tokio::signal::ctrl_c().await {
             eprintln!("kafka-testkit: cannot wait for Ctrl-C: {e}");
             return ExitCode::FAILURE;
+        }
+        if let Err(e) = cluster.flush().await {
+            eprintln!("kafka-testkit: flushing the data dir failed: {e}");
         }
         drop(cluster);
         ExitCode::SUCCESS

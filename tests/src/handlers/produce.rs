@@ -108,6 +108,9 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     let base_offset = p.log.log_end_offset();
     let bytes = batch::prepare_for_log(records, base_offset, p.leader_epoch, log_append_time);
+    if let Some(store) = &ctx.state.store {
+        store.append(topic_name, partition, bytes.clone());
+    }
     let mut stored_header = header;
     if let Some(t) = log_append_time {
         stored_header.max_timestamp = t;

@@ -94,6 +94,15 @@ impl PartitionLog {
         self.log_end_offset = last.saturating_add(1);
     }
 
+    /// Re-adds a batch read back from disk at its stored base offset.
+    pub(crate) fn restore(&mut self, header: &BatchHeader, bytes: Bytes) {
+        if self.batches.is_empty() {
+            self.log_start_offset = header.base_offset;
+        }
+        self.log_end_offset = header.base_offset;
+        self.append(header, bytes, header.partition_leader_epoch);
+    }
+
     /// Reads whole batches starting with the one containing `offset`, up to `max_bytes`; the
     /// first batch is always returned even when larger (KIP-74) unless `strict_max` is set.
     pub(crate) fn read(&self, offset: i64, max_bytes: usize, strict_max: bool) -> ReadResult {

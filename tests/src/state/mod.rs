@@ -4,6 +4,7 @@
 
 pub(crate) mod fetch_sessions;
 pub(crate) mod log;
+pub(crate) mod persist;
 pub(crate) mod topics;
 
 use std::collections::{BTreeMap, HashMap};
@@ -70,9 +71,18 @@ pub(crate) struct ClusterState {
     pub(crate) fetch_sessions: FetchSessions,
     pub(crate) rng: Rng,
     pub(crate) apis: Arc<SupportedApis>,
+    /// The data-dir writer, when persistence is on.
+    pub(crate) store: Option<persist::Store>,
 }
 
 impl ClusterState {
+    /// Writes changed topic metadata to the data dir, if there is one.
+    pub(crate) fn sync_store(&mut self) {
+        if let Some(store) = self.store.as_mut() {
+            store.sync(&self.topics);
+        }
+    }
+
     pub(crate) fn broker(&self, id: i32) -> Option<&BrokerInfo> {
         self.brokers.iter().find(|b| b.id == id)
     }
