@@ -112,6 +112,12 @@ pub(crate) struct Hold {
     pub(crate) waiters: Vec<(usize, oneshot::Sender<Vec<LoggedRequest>>)>,
 }
 
+/// A closure to run on the actor at a tokio instant (session timeouts and the like).
+pub(crate) struct Timer {
+    pub(crate) at: Instant,
+    pub(crate) run: Control,
+}
+
 struct ParkedEntry {
     parked: Box<dyn Parked>,
     reply: oneshot::Sender<Reply>,
@@ -128,6 +134,7 @@ pub(crate) struct Actor {
     pub(crate) holds: Vec<Hold>,
     pub(crate) next_hold_id: u64,
     parked: Vec<ParkedEntry>,
+    timers: Vec<Timer>,
     pub(crate) listeners: BTreeMap<i32, ListenerGuard>,
     pub(crate) server: ServerShared,
 }
@@ -141,6 +148,7 @@ impl Actor {
             holds: Vec::new(),
             next_hold_id: 1,
             parked: Vec::new(),
+            timers: Vec::new(),
             listeners: BTreeMap::new(),
             server,
         }
@@ -149,11 +157,17 @@ impl Actor {
     /// The actor loop: runs until every sender is gone or the task is aborted.
     pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ActorMsg>) {
         loop {
-            let deadline = self.parked.iter().map(|p| p.parked.deadline()).min();
+            let deadline = self
+                .parked
+                .iter()
+                .map(|p| p.parked.deadline())
+                .chain(self.timers.iter().map(|t| t.at))
+                .min();
             let msg = match deadline {
                 Some(deadline) => tokio::select! {
                     msg = rx.recv() => msg,
                     () = tokio::time::sleep_until(deadline) => {
+                        self.run_timers();
                         self.poll_parked();
                         continue;
                     }
@@ -245,9 +259,13 @@ impl Actor {
             header: &header,
             injected: &effects.partition_errors,
             changed: false,
+            scheduled: Vec::new(),
         };
         let outcome = (entry.handle)(&mut ctx, body);
         let changed = ctx.changed;
+        for timer in std::mem::take(&mut ctx.scheduled) {
+            self.timers.push(timer);
+        }
         match outcome {
             Outcome::Respond(body) => {
                 let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
@@ -266,6 +284,23 @@ impl Actor {
         if changed {
             self.poll_parked();
         }
+    }
+
+    /// Schedules `run` on the actor at `at`.
+    pub(crate) fn schedule(&mut self, at: Instant, run: Control) {
+        self.timers.push(Timer { at, run });
+    }
+
+    /// Runs every timer that is due, earliest first.
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        loop {
+            let due = self.timers.iter().enumerate().filter(|(_, t)| t.at <= now).min_by_key(|(_, t)| t.at).map(|(i, _)| i);
+            let Some(i) = due else { break };
+            let timer = self.timers.swap_remove(i);
+            (timer.run)(self);
+        }
+        self.state.sync_store();
     }
 
     /// Re-checks parked requests: answers the ready and the expired, drops the abandoned.

@@ -497,24 +497,23 @@ impl Cluster {
 
     /// Brings broker `id` back on the same port.
     pub async fn broker_up(&self, id: i32) -> Result<(), Error> {
-        self.call(move |a| -> Result<(), Error> {
-            let (host, port) = {
-                let b = a.state.broker(id).ok_or(Error::UnknownBroker(id))?;
-                (b.host.clone(), b.port)
-            };
-            if a.listeners.contains_key(&id) {
-                return Ok(());
-            }
-            let bind_err = |source| Error::Bind { broker: id, host: host.clone(), port, source };
-            let listener = bind(&host, port).map_err(bind_err)?;
-            let guard = spawn_listener(listener, id, a.server.clone()).map_err(bind_err)?;
-            a.listeners.insert(id, guard);
-            if let Some(b) = a.state.broker_mut(id) {
-                b.up = true;
-            }
-            Ok(())
+        self.call(move |a| start_broker(a, id)).await?
+    }
+
+    /// Takes broker `id` down now and brings it back up after `downtime` (tokio time).
+    pub async fn broker_down_for(&self, id: i32, downtime: Duration) -> Result<(), Error> {
+        self.broker_down(id).await?;
+        self.call(move |a| {
+            a.schedule(
+                tokio::time::Instant::now() + downtime,
+                Box::new(move |a: &mut Actor| {
+                    if let Err(e) = start_broker(a, id) {
+                        tracing::error!(broker = id, "could not bring the broker back up: {e}");
+                    }
+                }),
+            );
         })
-        .await?
+        .await
     }
 
     /// Makes `broker` the leader of a partition and bumps its leader epoch. The old leader
@@ -627,6 +626,25 @@ impl Cluster {
     pub async fn apply_retention(&self) -> Result<usize, Error> {
         self.apply_retention_at(crate::handlers::produce::now_ms()).await
     }
+}
+
+/// Starts broker `id`'s listener on its port again (no-op when it is up).
+fn start_broker(a: &mut Actor, id: i32) -> Result<(), Error> {
+    let (host, port) = {
+        let b = a.state.broker(id).ok_or(Error::UnknownBroker(id))?;
+        (b.host.clone(), b.port)
+    };
+    if a.listeners.contains_key(&id) {
+        return Ok(());
+    }
+    let bind_err = |source| Error::Bind { broker: id, host: host.clone(), port, source };
+    let listener = bind(&host, port).map_err(bind_err)?;
+    let guard = spawn_listener(listener, id, a.server.clone()).map_err(bind_err)?;
+    a.listeners.insert(id, guard);
+    if let Some(b) = a.state.broker_mut(id) {
+        b.up = true;
+    }
+    Ok(())
 }
 
 /// Fault injection, from [`Cluster::faults`]. Rules apply in the order added.

@@ -130,9 +130,18 @@ async fn reader(
             Err(e) => return Err(format!("read failed: {e}")),
         }
         let size = frame_size(prefix, shared.max_frame).map_err(|e| format!("bad frame size: {e}"))?;
-        let mut buf = BytesMut::zeroed(size);
-        read.read_exact(&mut buf).await.map_err(|e| format!("frame of {size} bytes cut short: {e}"))?;
-        let frame = buf.freeze();
+        // Grow with the bytes that actually arrive, so a size prefix alone cannot make the
+        // broker allocate up to the frame limit.
+        let mut buf = Vec::with_capacity(size.min(64 * 1024));
+        (&mut read)
+            .take(size as u64)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| format!("frame of {size} bytes: {e}"))?;
+        if buf.len() != size {
+            return Err(format!("frame of {size} bytes cut short after {}", buf.len()));
+        }
+        let frame = Bytes::from(buf);
         let prefix = peek_request_prefix(&frame).ok_or_else(|| format!("request of {size} bytes has no header"))?;
         let (tx, rx) = oneshot::channel();
         match shared.apis.range(prefix.api_key) {

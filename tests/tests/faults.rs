@@ -251,3 +251,15 @@ async fn dropping_the_cluster_closes_everything() {
     let mut c = TestClient::connect(other.broker_addr(1).unwrap()).await.unwrap();
     assert_eq!(c.send(&ApiVersionsRequest::default(), 3).await.unwrap().error_code, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn broker_down_for_comes_back_on_its_own() {
+    let cluster = Cluster::builder().brokers(2).build().await.unwrap();
+    let addr = cluster.broker_addr(2).unwrap();
+    cluster.broker_down_for(2, Duration::from_secs(30)).await.unwrap();
+    assert!(TestClient::connect(addr).await.is_err());
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let mut c = TestClient::connect(addr).await.unwrap();
+    c.timeout = Duration::from_secs(600);
+    assert_eq!(c.send(&ApiVersionsRequest::default(), 3).await.unwrap().error_code, 0);
+}

@@ -32,6 +32,9 @@ pub(crate) struct Ctx<'a> {
     /// Set by handlers that appended to a log or otherwise changed what parked requests
     /// wait for, so the actor re-checks them.
     pub(crate) changed: bool,
+    /// Work for later (session timeouts, rebalance delays), run on the actor when due.
+    #[allow(dead_code)]
+    pub(crate) scheduled: Vec<crate::actor::Timer>,
 }
 
 impl Ctx<'_> {
