@@ -661,14 +661,21 @@ impl Faults<'_> {
 
     /// The next `n` requests of `api` (narrowed by `matcher`'s other filters if given as a
     /// matcher) fail with `error_code`.
-    pub async fn fail(&self, api: impl Into<RequestMatcher>, n: u32, error_code: i16) -> Result<(), Error> {
-        self.inject(Fault::new(api, FaultAction::Error(error_code)).times(n)).await
+    pub async fn fail(&self, api: impl Into<RequestMatcher>, n: u32, error_code: impl Into<i16>) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::Error(error_code.into())).times(n)).await
     }
 
     /// The next `n` requests naming `topic`/`partition` get `error_code` for that partition.
-    pub async fn fail_partition(&self, api: ApiKey, topic: &str, partition: i32, n: u32, error_code: i16) -> Result<(), Error> {
+    pub async fn fail_partition(
+        &self,
+        api: ApiKey,
+        topic: &str,
+        partition: i32,
+        n: u32,
+        error_code: impl Into<i16>,
+    ) -> Result<(), Error> {
         let matcher = RequestMatcher::api(api).partition(topic, partition);
-        self.inject(Fault::new(matcher, FaultAction::Error(error_code)).times(n)).await
+        self.inject(Fault::new(matcher, FaultAction::Error(error_code.into())).times(n)).await
     }
 
     /// Every following matching response is held back by `delay` (until [`Faults::clear`]).

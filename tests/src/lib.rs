@@ -9,12 +9,12 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use kafka_testkit::{testing::TestClient, ApiKey, Cluster};
+//! use kafka_testkit::{testing::TestClient, ApiKey, Cluster, ErrorCode};
 //! use kafka_testkit::protocol::messages::{MetadataRequest, metadata_request::MetadataRequestTopic};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let cluster = Cluster::builder().brokers(3).topic("orders", 6, 3).seed(7).build().await?;
-//! cluster.faults().fail(ApiKey::Metadata, 1, 5 /* LEADER_NOT_AVAILABLE */).await?;
+//! cluster.faults().fail(ApiKey::Metadata, 1, ErrorCode::LeaderNotAvailable).await?;
 //! let mut client = TestClient::connect(cluster.broker_addr(1).unwrap()).await?;
 //! let request = MetadataRequest::default()
 //!     .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some("orders".into()))]));
@@ -52,5 +52,5 @@ mod version;
 pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState};
 pub use faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 pub use kafka_protocol as protocol;
-pub use kafka_protocol::ApiKey;
+pub use kafka_protocol::{ApiKey, ErrorCode};
 pub use version::KafkaVersion;

@@ -44,7 +44,7 @@ async fn request_level_and_partition_level_errors() {
     assert_eq!(cluster.partition_state("t", 1).await.unwrap().unwrap().high_watermark, 0);
 
     // Broker filter: a rule for broker 2 does not touch broker 1.
-    cluster.faults().fail(RequestMatcher::api(ApiKey::Metadata).broker(2), 1, 5).await.unwrap();
+    cluster.faults().fail(RequestMatcher::api(ApiKey::Metadata).broker(2), 1, codes::LEADER_NOT_AVAILABLE).await.unwrap();
     assert_eq!(c.send(&metadata(&["t"]), 9).await.unwrap().topics[0].error_code, 0);
     // Whole-request error for Fetch uses the top-level error code.
     cluster.faults().fail(ApiKey::Fetch, 1, codes::INVALID_FETCH_SESSION_EPOCH).await.unwrap();
