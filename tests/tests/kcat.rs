@@ -60,3 +60,35 @@ async fn kcat_metadata_produce_every_codec_and_consume() {
     expected.sort();
     assert_eq!(got, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kcat_negotiates_down_to_a_kafka_2_1_preset() {
+    if !kcat_available() {
+        println!("SKIPPED kcat_negotiates_down_to_a_kafka_2_1_preset: kcat is not installed (apt-get install -y kcat)");
+        return;
+    }
+    let cluster = Cluster::builder()
+        .brokers(2)
+        .kafka_version(kafka_testkit::KafkaVersion::V2_1)
+        .topic("old", 2, 2)
+        .build()
+        .await
+        .unwrap();
+    let b = cluster.bootstrap_servers();
+    let b2 = b.clone();
+    tokio::task::spawn_blocking(move || kcat(&["-b", &b2, "-P", "-t", "old", "-z", "gzip"], Some("x\ny\n"))).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        kcat(&["-b", &b, "-C", "-t", "old", "-o", "beginning", "-e", "-q", "-X", "isolation.level=read_committed"], None)
+    })
+    .await
+    .unwrap();
+    let mut got: Vec<&str> = out.lines().collect();
+    got.sort();
+    assert_eq!(got, vec!["x", "y"]);
+    let versions: Vec<(kafka_testkit::ApiKey, i16)> =
+        cluster.requests().await.unwrap().iter().map(|r| (r.api_key, r.version)).collect();
+    for (key, max) in [(kafka_testkit::ApiKey::Produce, 7), (kafka_testkit::ApiKey::Fetch, 10), (kafka_testkit::ApiKey::Metadata, 7)] {
+        assert!(versions.iter().any(|(k, _)| *k == key), "{key:?} not seen");
+        assert!(versions.iter().filter(|(k, _)| *k == key).all(|(_, v)| *v <= max), "{key:?} above {max}: {versions:?}");
+    }
+}
