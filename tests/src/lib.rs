@@ -42,11 +42,13 @@ mod batch;
 mod cluster;
 pub mod codes;
 mod faults;
+pub mod group;
 mod handlers;
 mod rng;
 mod server;
 mod state;
 pub mod testing;
+pub mod txn;
 mod version;
 
 pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState};
