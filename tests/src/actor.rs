@@ -8,7 +8,7 @@
 //! answered yet (long-poll Fetch) are parked and re-polled whenever a handler reports a
 //! change, or answered when their deadline passes (tokio time, so paused clocks work).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use kafka_protocol::frame::RequestFrame;
@@ -118,6 +118,14 @@ pub(crate) struct Timer {
     pub(crate) run: Control,
 }
 
+/// Where the response to a token-parked request goes.
+struct PendingReply {
+    reply: oneshot::Sender<Reply>,
+    version: i16,
+    correlation_id: i32,
+    effects: WriteEffects,
+}
+
 struct ParkedEntry {
     parked: Box<dyn Parked>,
     reply: oneshot::Sender<Reply>,
@@ -134,6 +142,7 @@ pub(crate) struct Actor {
     pub(crate) holds: Vec<Hold>,
     pub(crate) next_hold_id: u64,
     parked: Vec<ParkedEntry>,
+    pending: HashMap<u64, PendingReply>,
     timers: Vec<Timer>,
     pub(crate) listeners: BTreeMap<i32, ListenerGuard>,
     pub(crate) server: ServerShared,
@@ -148,6 +157,7 @@ impl Actor {
             holds: Vec::new(),
             next_hold_id: 1,
             parked: Vec::new(),
+            pending: HashMap::new(),
             timers: Vec::new(),
             listeners: BTreeMap::new(),
             server,
@@ -162,6 +172,7 @@ impl Actor {
                 .iter()
                 .map(|p| p.parked.deadline())
                 .chain(self.timers.iter().map(|t| t.at))
+                .chain(self.state.subsystem_deadline())
                 .min();
             let msg = match deadline {
                 Some(deadline) => tokio::select! {
@@ -260,12 +271,13 @@ impl Actor {
             injected: &effects.partition_errors,
             changed: false,
             scheduled: Vec::new(),
+            completions: Vec::new(),
         };
         let outcome = (entry.handle)(&mut ctx, body);
         let changed = ctx.changed;
-        for timer in std::mem::take(&mut ctx.scheduled) {
-            self.timers.push(timer);
-        }
+        let timers = std::mem::take(&mut ctx.scheduled);
+        let completions = std::mem::take(&mut ctx.completions);
+        self.timers.extend(timers);
         match outcome {
             Outcome::Respond(body) => {
                 let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
@@ -276,7 +288,11 @@ impl Actor {
             Outcome::Park(parked) => {
                 self.parked.push(ParkedEntry { parked, reply, version, correlation_id, effects: write });
             }
+            Outcome::Pending(token) => {
+                self.pending.insert(token, PendingReply { reply, version, correlation_id, effects: write });
+            }
         }
+        self.complete_all(completions);
         if !matches!(api_key, ApiKey::Produce | ApiKey::Fetch) {
             // Topic-level changes (creation, deletion, DeleteRecords) reach the data dir.
             self.state.sync_store();
@@ -291,9 +307,28 @@ impl Actor {
         self.timers.push(Timer { at, run });
     }
 
+    /// Sends the responses of token-parked requests.
+    pub(crate) fn complete_all(&mut self, completions: Vec<(u64, ResponseBody)>) {
+        for (token, body) in completions {
+            match self.pending.remove(&token) {
+                Some(p) => {
+                    let _ = p.reply.send(Reply::Response {
+                        version: p.version,
+                        correlation_id: p.correlation_id,
+                        body,
+                        effects: p.effects,
+                    });
+                }
+                None => tracing::debug!(token, "completion for a request that is no longer waiting"),
+            }
+        }
+    }
+
     /// Runs every timer that is due, earliest first.
     fn run_timers(&mut self) {
         let now = Instant::now();
+        let completions = self.state.on_subsystem_timeout(now);
+        self.complete_all(completions);
         loop {
             let due = self.timers.iter().enumerate().filter(|(_, t)| t.at <= now).min_by_key(|(_, t)| t.at).map(|(i, _)| i);
             let Some(i) = due else { break };

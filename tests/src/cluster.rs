@@ -311,6 +311,7 @@ impl ClusterBuilder {
             rng,
             apis: apis.clone(),
             store: None,
+            next_reply_token: 0,
         };
         if let Some((dir, topics)) = loaded {
             for topic in topics {

@@ -35,9 +35,26 @@ pub(crate) struct Ctx<'a> {
     /// Work for later (session timeouts, rebalance delays), run on the actor when due.
     #[allow(dead_code)]
     pub(crate) scheduled: Vec<crate::actor::Timer>,
+    /// Responses for requests parked earlier with [`Outcome::Pending`], sent by the actor
+    /// once the handler returns.
+    #[allow(dead_code)]
+    pub(crate) completions: Vec<(u64, ResponseBody)>,
 }
 
 impl Ctx<'_> {
+    /// A fresh token to park this request under with [`Outcome::Pending`].
+    #[allow(dead_code)]
+    pub(crate) fn reply_token(&mut self) -> u64 {
+        self.state.next_reply_token = self.state.next_reply_token.wrapping_add(1);
+        self.state.next_reply_token
+    }
+
+    /// Answers a request parked earlier under `token`.
+    #[allow(dead_code)]
+    pub(crate) fn complete(&mut self, token: u64, response: ResponseBody) {
+        self.completions.push((token, response));
+    }
+
     /// The injected error for a partition, if a fault targets it.
     pub(crate) fn injected_error(&self, topic: &str, partition: i32) -> Option<i16> {
         self.injected
@@ -60,6 +77,11 @@ pub(crate) enum Outcome {
     NoResponse,
     /// Not ready: keep the request until its `poll` answers or its deadline passes.
     Park(Box<dyn Parked>),
+    /// Not ready: keep the request under this token (from [`Ctx::reply_token`]) until some
+    /// later call completes it ([`Ctx::complete`], or a subsystem timeout). This is the
+    /// shape sans-IO coordinators use (the group coordinator's `ReplyToken`/`Completion`).
+    #[allow(dead_code)]
+    Pending(u64),
 }
 
 /// A request waiting for state to change (long-poll Fetch now; JoinGroup and friends later).

@@ -10,6 +10,7 @@ pub(crate) mod topics;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use kafka_protocol::messages::ResponseBody;
 use kafka_protocol::Uuid;
 
 use crate::cluster::CoordinatorType;
@@ -73,9 +74,23 @@ pub(crate) struct ClusterState {
     pub(crate) apis: Arc<SupportedApis>,
     /// The data-dir writer, when persistence is on.
     pub(crate) store: Option<persist::Store>,
+    /// Last token handed out for requests parked with `Outcome::Pending`.
+    pub(crate) next_reply_token: u64,
 }
 
 impl ClusterState {
+    /// When a subsystem with its own timers (group sessions, transaction timeouts) next
+    /// needs [`ClusterState::on_subsystem_timeout`]. Subsystems add their `next_deadline()` here.
+    pub(crate) fn subsystem_deadline(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
+    /// Runs subsystem timers that are due; returns responses for requests parked under
+    /// tokens (`Outcome::Pending`). Subsystems add their `on_timeout(now)` here.
+    pub(crate) fn on_subsystem_timeout(&mut self, _now: tokio::time::Instant) -> Vec<(u64, ResponseBody)> {
+        Vec::new()
+    }
+
     /// Writes changed topic metadata to the data dir, if there is one.
     pub(crate) fn sync_store(&mut self) {
         if let Some(store) = self.store.as_mut() {
