@@ -312,6 +312,7 @@ impl ClusterBuilder {
             apis: apis.clone(),
             store: None,
             next_reply_token: 0,
+            groups: crate::group::GroupCoordinator::new(crate::group::GroupConfig::default().with_seed(self.seed)),
         };
         if let Some((dir, topics)) = loaded {
             for topic in topics {
@@ -565,7 +566,13 @@ impl Cluster {
             if a.state.broker(broker).is_none() {
                 return Err(Error::UnknownBroker(broker));
             }
-            a.state.coordinator_overrides.insert((kind, key), broker);
+            let moved = a.state.coordinator_for(kind, &key) != broker;
+            a.state.coordinator_overrides.insert((kind, key.clone()), broker);
+            if moved && kind == CoordinatorType::Group {
+                // Parked joins and syncs learn NOT_COORDINATOR, as on a real coordinator move.
+                let completions = a.state.groups.coordinator_moved(tokio::time::Instant::now().into_std(), &key);
+                a.complete_all(completions.into_iter().map(|c| (c.token.0, c.response)).collect());
+            }
             Ok(())
         })
         .await?

@@ -92,3 +92,37 @@ async fn kcat_negotiates_down_to_a_kafka_2_1_preset() {
         assert!(versions.iter().filter(|(k, _)| *k == key).all(|(_, v)| *v <= max), "{key:?} above {max}: {versions:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kcat_group_consumer_commits_and_resumes() {
+    if !kcat_available() {
+        println!("SKIPPED kcat_group_consumer_commits_and_resumes: kcat is not installed (apt-get install -y kcat)");
+        return;
+    }
+    let cluster = Cluster::builder().brokers(3).topic("grp", 3, 2).seed(9).build().await.unwrap();
+    let b = cluster.bootstrap_servers();
+    let run = |args: Vec<String>, input: Option<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            kcat(&args, input.as_deref())
+        })
+    };
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v = vec!["-b".to_string(), b.clone()];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    run(args(&["-P", "-t", "grp"]), Some("1\n2\n3\n4\n5\n6\n".into())).await.unwrap();
+    let first = run(args(&["-G", "g1", "grp", "-o", "beginning", "-e", "-q"]), None).await.unwrap();
+    let mut got: Vec<&str> = first.lines().collect();
+    got.sort();
+    assert_eq!(got, vec!["1", "2", "3", "4", "5", "6"]);
+    // The group committed its offsets on close: a new member resumes after them.
+    run(args(&["-P", "-t", "grp"]), Some("7\n".into())).await.unwrap();
+    let second = run(args(&["-G", "g1", "grp", "-e", "-q"]), None).await.unwrap();
+    assert_eq!(second.lines().collect::<Vec<_>>(), vec!["7"]);
+    let joins = cluster.requests_matching(kafka_testkit::ApiKey::JoinGroup).await.unwrap();
+    assert!(!joins.is_empty());
+    let coordinator = cluster.coordinator(kafka_testkit::CoordinatorType::Group, "g1").await.unwrap();
+    assert!(joins.iter().all(|j| j.broker == coordinator));
+}

@@ -40,7 +40,8 @@ async fn api_versions_advertises_the_handler_table_at_every_version() {
         let fetch = resp.api_keys.iter().find(|k| k.api_key == 1).unwrap();
         assert_eq!((fetch.min_version, fetch.max_version), (4, 17));
         assert!(resp.api_keys.iter().any(|k| k.api_key == 75), "DescribeTopicPartitions served");
-        assert!(!resp.api_keys.iter().any(|k| k.api_key == 11), "JoinGroup not implemented yet");
+        assert!(resp.api_keys.iter().any(|k| k.api_key == 11), "JoinGroup served");
+        assert!(!resp.api_keys.iter().any(|k| k.api_key == 22), "InitProducerId not served yet");
     }
 }
 
@@ -606,7 +607,14 @@ async fn every_served_request_version_answers() {
                   OffsetForLeaderEpoch => OffsetForLeaderEpochRequest::default(),
                   CreatePartitions => CreatePartitionsRequest::default(),
                   DescribeCluster => DescribeClusterRequest::default(),
-                  DescribeTopicPartitions => DescribeTopicPartitionsRequest::default());
+                  DescribeTopicPartitions => DescribeTopicPartitionsRequest::default(),
+                  OffsetCommit => OffsetCommitRequest::default(), OffsetFetch => OffsetFetchRequest::default(),
+                  JoinGroup => JoinGroupRequest::default(), Heartbeat => HeartbeatRequest::default(),
+                  LeaveGroup => LeaveGroupRequest::default(), SyncGroup => SyncGroupRequest::default(),
+                  DescribeGroups => DescribeGroupsRequest::default(), ListGroups => ListGroupsRequest::default(),
+                  DeleteGroups => DeleteGroupsRequest::default(), OffsetDelete => OffsetDeleteRequest::default(),
+                  ConsumerGroupHeartbeat => ConsumerGroupHeartbeatRequest::default(),
+                  ConsumerGroupDescribe => ConsumerGroupDescribeRequest::default());
             c.write_raw(&buf).await.unwrap();
             let frame = c.read_frame().await.unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
             let (_, _) = kafka_testkit::protocol::frame::decode_response_body(frame, key, v)

@@ -24,8 +24,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) broker: i32,
     /// Request version.
     pub(crate) version: i16,
-    /// Request header (client id for groups and quotas; unused by the core handlers).
-    #[allow(dead_code)]
+    /// Request header (client id for groups).
     pub(crate) header: &'a RequestHeader,
     /// Partition-level errors injected by faults for this request.
     pub(crate) injected: &'a [InjectedError],
@@ -37,20 +36,17 @@ pub(crate) struct Ctx<'a> {
     pub(crate) scheduled: Vec<crate::actor::Timer>,
     /// Responses for requests parked earlier with [`Outcome::Pending`], sent by the actor
     /// once the handler returns.
-    #[allow(dead_code)]
     pub(crate) completions: Vec<(u64, ResponseBody)>,
 }
 
 impl Ctx<'_> {
     /// A fresh token to park this request under with [`Outcome::Pending`].
-    #[allow(dead_code)]
     pub(crate) fn reply_token(&mut self) -> u64 {
         self.state.next_reply_token = self.state.next_reply_token.wrapping_add(1);
         self.state.next_reply_token
     }
 
     /// Answers a request parked earlier under `token`.
-    #[allow(dead_code)]
     pub(crate) fn complete(&mut self, token: u64, response: ResponseBody) {
         self.completions.push((token, response));
     }
@@ -80,7 +76,6 @@ pub(crate) enum Outcome {
     /// Not ready: keep the request under this token (from [`Ctx::reply_token`]) until some
     /// later call completes it ([`Ctx::complete`], or a subsystem timeout). This is the
     /// shape sans-IO coordinators use (the group coordinator's `ReplyToken`/`Completion`).
-    #[allow(dead_code)]
     Pending(u64),
 }
 
@@ -160,7 +155,22 @@ handlers! {
     CreatePartitions => create_partitions,
     DescribeCluster => describe_cluster,
     DescribeTopicPartitions => describe_topic_partitions,
+    // Consumer groups and offsets: thin adaptors over `crate::group::GroupCoordinator`.
+    OffsetCommit => offset_commit,
+    OffsetFetch => offset_fetch,
+    JoinGroup => join_group,
+    Heartbeat => heartbeat,
+    LeaveGroup => leave_group,
+    SyncGroup => sync_group,
+    DescribeGroups => describe_groups,
+    ListGroups => list_groups,
+    DeleteGroups => delete_groups,
+    OffsetDelete => offset_delete,
+    ConsumerGroupHeartbeat => consumer_group_heartbeat,
+    ConsumerGroupDescribe => consumer_group_describe,
 }
+
+pub(crate) mod groups;
 
 /// Shared helpers for handlers.
 pub(crate) mod util {

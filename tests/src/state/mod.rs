@@ -76,19 +76,21 @@ pub(crate) struct ClusterState {
     pub(crate) store: Option<persist::Store>,
     /// Last token handed out for requests parked with `Outcome::Pending`.
     pub(crate) next_reply_token: u64,
+    /// Consumer groups and committed offsets.
+    pub(crate) groups: crate::group::GroupCoordinator,
 }
 
 impl ClusterState {
     /// When a subsystem with its own timers (group sessions, transaction timeouts) next
     /// needs [`ClusterState::on_subsystem_timeout`]. Subsystems add their `next_deadline()` here.
     pub(crate) fn subsystem_deadline(&self) -> Option<tokio::time::Instant> {
-        None
+        self.groups.next_deadline().map(tokio::time::Instant::from_std)
     }
 
     /// Runs subsystem timers that are due; returns responses for requests parked under
     /// tokens (`Outcome::Pending`). Subsystems add their `on_timeout(now)` here.
-    pub(crate) fn on_subsystem_timeout(&mut self, _now: tokio::time::Instant) -> Vec<(u64, ResponseBody)> {
-        Vec::new()
+    pub(crate) fn on_subsystem_timeout(&mut self, now: tokio::time::Instant) -> Vec<(u64, ResponseBody)> {
+        self.groups.on_timeout(now.into_std()).into_iter().map(|c| (c.token.0, c.response)).collect()
     }
 
     /// Writes changed topic metadata to the data dir, if there is one.
