@@ -313,6 +313,9 @@ impl ClusterBuilder {
             store: None,
             next_reply_token: 0,
             groups: crate::group::GroupCoordinator::new(crate::group::GroupConfig::default().with_seed(self.seed)),
+            txn: crate::txn::TxnCoordinator::new(crate::txn::TxnCoordinatorConfig::default()),
+            started: tokio::time::Instant::now(),
+            started_ms: crate::handlers::produce::now_ms(),
         };
         if let Some((dir, topics)) = loaded {
             for topic in topics {

@@ -118,6 +118,18 @@ impl TestClient {
 /// Encodes an uncompressed record batch (magic 2) holding one record per value, keys null,
 /// no headers, all with `timestamp`, base offset 0 and no producer id.
 pub fn record_batch(values: &[&[u8]], timestamp: i64) -> Vec<u8> {
+    producer_batch(values, timestamp, -1, -1, -1, false)
+}
+
+/// Like [`record_batch`], from an idempotent or transactional producer.
+pub fn producer_batch(
+    values: &[&[u8]],
+    timestamp: i64,
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    transactional: bool,
+) -> Vec<u8> {
     let mut records = BytesMut::new();
     for (i, value) in values.iter().enumerate() {
         let mut body = BytesMut::new();
@@ -138,13 +150,13 @@ pub fn record_batch(values: &[&[u8]], timestamp: i64) -> Vec<u8> {
     batch.put_i32(-1); // partition leader epoch
     batch.put_i8(2); // magic
     batch.put_u32(0); // crc placeholder
-    batch.put_i16(0); // attributes
+    batch.put_i16(if transactional { 0x10 } else { 0 }); // attributes
     batch.put_i32(count - 1); // last offset delta
     batch.put_i64(timestamp);
     batch.put_i64(timestamp);
-    batch.put_i64(-1); // producer id
-    batch.put_i16(-1); // producer epoch
-    batch.put_i32(-1); // base sequence
+    batch.put_i64(producer_id);
+    batch.put_i16(producer_epoch);
+    batch.put_i32(base_sequence);
     batch.put_i32(count);
     batch.put_slice(&records);
     let crc = crc32c::crc32c(&batch[21..]);

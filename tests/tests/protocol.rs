@@ -41,7 +41,8 @@ async fn api_versions_advertises_the_handler_table_at_every_version() {
         assert_eq!((fetch.min_version, fetch.max_version), (4, 17));
         assert!(resp.api_keys.iter().any(|k| k.api_key == 75), "DescribeTopicPartitions served");
         assert!(resp.api_keys.iter().any(|k| k.api_key == 11), "JoinGroup served");
-        assert!(!resp.api_keys.iter().any(|k| k.api_key == 22), "InitProducerId not served yet");
+        assert!(resp.api_keys.iter().any(|k| k.api_key == 22), "InitProducerId served");
+        assert!(!resp.api_keys.iter().any(|k| k.api_key == 78), "ShareFetch not served");
     }
 }
 
@@ -614,7 +615,12 @@ async fn every_served_request_version_answers() {
                   DescribeGroups => DescribeGroupsRequest::default(), ListGroups => ListGroupsRequest::default(),
                   DeleteGroups => DeleteGroupsRequest::default(), OffsetDelete => OffsetDeleteRequest::default(),
                   ConsumerGroupHeartbeat => ConsumerGroupHeartbeatRequest::default(),
-                  ConsumerGroupDescribe => ConsumerGroupDescribeRequest::default());
+                  ConsumerGroupDescribe => ConsumerGroupDescribeRequest::default(),
+                  InitProducerId => InitProducerIdRequest::default(), AddPartitionsToTxn => AddPartitionsToTxnRequest::default(),
+                  AddOffsetsToTxn => AddOffsetsToTxnRequest::default(), EndTxn => EndTxnRequest::default(),
+                  TxnOffsetCommit => TxnOffsetCommitRequest::default(), DescribeProducers => DescribeProducersRequest::default(),
+                  DescribeTransactions => DescribeTransactionsRequest::default(),
+                  ListTransactions => ListTransactionsRequest::default());
             c.write_raw(&buf).await.unwrap();
             let frame = c.read_frame().await.unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
             let (_, _) = kafka_testkit::protocol::frame::decode_response_body(frame, key, v)

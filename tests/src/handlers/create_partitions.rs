@@ -79,13 +79,7 @@ fn grow(
     }
     if let Some(topic) = state.topics.get_mut(name) {
         for (i, replicas) in placement.into_iter().enumerate() {
-            topic.partitions.push(Partition {
-                index: current + i as i32,
-                leader: replicas.first().copied(),
-                leader_epoch: 0,
-                replicas,
-                log: Default::default(),
-            });
+            topic.partitions.push(Partition::new(current + i as i32, replicas));
         }
     }
     Ok(())

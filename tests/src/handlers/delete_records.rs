@@ -48,7 +48,7 @@ fn delete(ctx: &mut Ctx<'_>, topic: &str, partition: i32, offset: i64) -> Result
     if target < 0 || target > p.log.high_watermark() {
         return Err(codes::OFFSET_OUT_OF_RANGE);
     }
-    p.log.truncate_front(target);
+    p.truncate_front(target);
     ctx.changed = true;
     Ok(p.log.log_start_offset())
 }
@@ -70,6 +70,7 @@ pub(crate) fn apply_retention(state: &mut ClusterState, now_ms: i64) -> usize {
                 let too_big = retention_bytes.is_some_and(|limit| size > limit);
                 too_old || too_big
             });
+            p.txn.truncate_front(p.log.log_start_offset());
         }
     }
     removed

@@ -3,8 +3,8 @@
 //! with the KIP-74 first-batch exception, incremental fetch sessions (KIP-227), topic ids
 //! (v13+, KIP-516), leader-epoch fencing (KIP-320) and leader hints (KIP-951).
 //!
-//! The isolation level is accepted; read_committed reads up to the last stable offset,
-//! which equals the high watermark until the transaction subsystem lowers it.
+//! read_committed (KIP-98) returns only whole batches below the last stable offset, with the
+//! aborted transactions that overlap them.
 
 use std::collections::BTreeSet;
 
@@ -241,21 +241,21 @@ impl PendingFetch {
             return Err(codes::NOT_LEADER_OR_FOLLOWER);
         }
         epoch_check(item.current_leader_epoch, p.leader_epoch)?;
-        let end = self.visible_end(&p.log);
+        let end = self.visible_end(p);
         if item.fetch_offset < p.log.log_start_offset() || item.fetch_offset > p.log.high_watermark() {
             return Err(codes::OFFSET_OUT_OF_RANGE);
         }
         if item.fetch_offset >= end {
             return Ok((0, ()));
         }
-        Ok((p.log.bytes_from(item.fetch_offset), ()))
+        Ok((p.log.bytes_from(item.fetch_offset, end), ()))
     }
 
-    fn visible_end(&self, log: &crate::state::log::PartitionLog) -> i64 {
+    fn visible_end(&self, p: &crate::state::topics::Partition) -> i64 {
         if self.read_committed {
-            log.last_stable_offset()
+            p.last_stable_offset()
         } else {
-            log.high_watermark()
+            p.log.high_watermark()
         }
     }
 
@@ -294,7 +294,7 @@ impl PendingFetch {
                     if let Some(p) = item.topic.as_deref().and_then(|n| state.topics.get(n)).and_then(|t| t.partition(item.partition)) {
                         if code == codes::OFFSET_OUT_OF_RANGE {
                             out.high_watermark = p.log.high_watermark();
-                            out.last_stable_offset = p.log.last_stable_offset();
+                            out.last_stable_offset = p.last_stable_offset();
                             out.log_start_offset = p.log.log_start_offset();
                         }
                     }
@@ -307,15 +307,20 @@ impl PendingFetch {
                         .and_then(|t| t.partition(item.partition));
                     if let Some(p) = p {
                         out.high_watermark = p.log.high_watermark();
-                        out.last_stable_offset = p.log.last_stable_offset();
+                        out.last_stable_offset = p.last_stable_offset();
                         out.log_start_offset = p.log.log_start_offset();
-                        let end = self.visible_end(&p.log);
+                        let end = self.visible_end(p);
                         if item.fetch_offset < end {
                             let part_max = usize::try_from(item.max_bytes).unwrap_or(0);
                             let room = self.max_bytes.saturating_sub(total);
                             let limit = part_max.min(room);
-                            let read = p.log.read(item.fetch_offset, limit, total > 0);
+                            let read = p.log.read(item.fetch_offset, end, limit, total > 0);
                             total += read.records.len();
+                            if self.read_committed && read.last_offset >= 0 {
+                                // KIP-98: the aborted transactions overlapping what is returned.
+                                out.aborted_transactions =
+                                    Some(p.txn.aborted_for_fetch(item.fetch_offset, read.last_offset + 1));
+                            }
                             out.records = Some(read.records);
                         }
                     }

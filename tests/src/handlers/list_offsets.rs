@@ -69,7 +69,7 @@ fn lookup(
     let epoch = p.leader_epoch;
     Ok(match timestamp {
         LATEST => {
-            let end = if isolation_level == 1 { log.last_stable_offset() } else { log.high_watermark() };
+            let end = if isolation_level == 1 { p.last_stable_offset() } else { log.high_watermark() };
             (end, -1, epoch)
         }
         EARLIEST | EARLIEST_LOCAL => (log.log_start_offset(), -1, epoch),

@@ -168,9 +168,19 @@ handlers! {
     OffsetDelete => offset_delete,
     ConsumerGroupHeartbeat => consumer_group_heartbeat,
     ConsumerGroupDescribe => consumer_group_describe,
+    // Idempotence and transactions: thin adaptors over `crate::txn::TxnCoordinator`.
+    InitProducerId => init_producer_id,
+    AddPartitionsToTxn => add_partitions_to_txn,
+    AddOffsetsToTxn => add_offsets_to_txn,
+    EndTxn => end_txn,
+    TxnOffsetCommit => txn_offset_commit,
+    DescribeProducers => describe_producers,
+    DescribeTransactions => describe_transactions,
+    ListTransactions => list_transactions,
 }
 
 pub(crate) mod groups;
+pub(crate) mod transactions;
 
 /// Shared helpers for handlers.
 pub(crate) mod util {

@@ -3,8 +3,8 @@
 //! received with the base offset and partition leader epoch patched, LogAppendTime topics,
 //! `max.message.bytes`, and NOT_LEADER_OR_FOLLOWER with KIP-951 leader hints (v10+).
 //!
-//! Idempotent and transactional producer checks belong to the transaction subsystem; the
-//! append path below is where they will hook in.
+//! Idempotent and transactional producers (KIP-98) are checked per partition by
+//! `crate::txn` before the append.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +19,7 @@ use super::{Ctx, Outcome};
 use crate::batch;
 use crate::codes;
 use crate::state::ClusterState;
+use crate::txn::{AppendDecision, BatchProducerInfo};
 
 pub(crate) const VERSIONS: VersionRange = VersionRange::new(3, 11);
 
@@ -104,8 +105,27 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
         tracing::debug!(topic = topic_name, partition, "rejected batch: {e}");
         (e.code(), Some(e.to_string()))
     })?;
-    let log_append_time = topic.log_append_time().then(now_ms);
+    let now = now_ms();
+    let log_append_time = topic.log_append_time().then_some(now);
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
+    // Idempotence and transactions (KIP-98): producer epoch and sequence checks, duplicates
+    // answered with the original offsets, transactional writes only to added partitions.
+    let mut info = BatchProducerInfo::parse(records).ok_or((codes::CORRUPT_MESSAGE, None))?;
+    if let Some(t) = log_append_time {
+        info.max_timestamp = t;
+    }
+    ctx.state.txn.verify_transactional_produce(&info, topic_name, partition).map_err(|c| (c, None))?;
+    match p.txn.validate_append(&info) {
+        Err(e) => return Err((e.code(), Some(e.to_string()))),
+        Ok(AppendDecision::Duplicate { base_offset, timestamp, .. }) => {
+            return Ok(Appended {
+                base_offset,
+                log_append_time: log_append_time.map(|_| timestamp),
+                log_start_offset: p.log.log_start_offset(),
+            });
+        }
+        Ok(AppendDecision::Append) => {}
+    }
     let base_offset = p.log.log_end_offset();
     let bytes = batch::prepare_for_log(records, base_offset, p.leader_epoch, log_append_time);
     if let Some(store) = &ctx.state.store {
@@ -116,6 +136,7 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
         stored_header.max_timestamp = t;
     }
     p.log.append(&stored_header, bytes, p.leader_epoch);
+    p.txn.record_append(&info, base_offset, now);
     Ok(Appended { base_offset, log_append_time, log_start_offset: p.log.log_start_offset() })
 }
 

@@ -4,8 +4,8 @@
 //!
 //! Batches are kept exactly as the producer sent them (compressed or not), with only the base
 //! offset and partition leader epoch patched. Every replica is treated as in sync, so the
-//! high watermark is the log end offset. The last stable offset is the high watermark until
-//! transactions add an open-transaction index (`last_stable_offset` is the hook).
+//! high watermark is the log end offset. The last stable offset and the aborted-transaction
+//! index live beside the log in `Partition::txn`.
 
 use std::collections::VecDeque;
 
@@ -47,6 +47,8 @@ pub(crate) struct PartitionLog {
 pub(crate) struct ReadResult {
     /// Concatenated batches (empty when nothing was read).
     pub(crate) records: Bytes,
+    /// Offset of the last record returned, -1 when nothing was.
+    pub(crate) last_offset: i64,
 }
 
 impl PartitionLog {
@@ -60,12 +62,6 @@ impl PartitionLog {
 
     pub(crate) fn high_watermark(&self) -> i64 {
         self.log_end_offset
-    }
-
-    /// The offset below which no transaction is open. Without transactions this is the high
-    /// watermark; the transaction subsystem will lower it for open transactions.
-    pub(crate) fn last_stable_offset(&self) -> i64 {
-        self.high_watermark()
     }
 
 
@@ -105,11 +101,16 @@ impl PartitionLog {
 
     /// Reads whole batches starting with the one containing `offset`, up to `max_bytes`; the
     /// first batch is always returned even when larger (KIP-74) unless `strict_max` is set.
-    pub(crate) fn read(&self, offset: i64, max_bytes: usize, strict_max: bool) -> ReadResult {
+    /// Only batches whose last offset is below `end_offset` are returned (the last stable
+    /// offset for read_committed). `last_offset` of the result is the last offset returned.
+    pub(crate) fn read(&self, offset: i64, end_offset: i64, max_bytes: usize, strict_max: bool) -> ReadResult {
         let start = self.batches.partition_point(|b| b.last_offset < offset);
         let mut total = 0usize;
         let mut end = start;
         for b in self.batches.iter().skip(start) {
+            if b.last_offset >= end_offset {
+                break;
+            }
             let len = b.bytes.len();
             if total + len > max_bytes && (end > start || strict_max) {
                 break;
@@ -121,6 +122,7 @@ impl PartitionLog {
             }
         }
         let count = end - start;
+        let last_offset = if count == 0 { -1 } else { self.batches[end - 1].last_offset };
         let records = match count {
             0 => Bytes::new(),
             1 => self.batches[start].bytes.clone(),
@@ -132,13 +134,13 @@ impl PartitionLog {
                 buf.freeze()
             }
         };
-        ReadResult { records }
+        ReadResult { records, last_offset }
     }
 
-    /// Bytes available from `offset` to the end of the log (for MinBytes checks).
-    pub(crate) fn bytes_from(&self, offset: i64) -> usize {
+    /// Bytes available from `offset` up to `end_offset` (for MinBytes checks).
+    pub(crate) fn bytes_from(&self, offset: i64, end_offset: i64) -> usize {
         let start = self.batches.partition_point(|b| b.last_offset < offset);
-        self.batches.iter().skip(start).map(|b| b.bytes.len()).sum()
+        self.batches.iter().skip(start).take_while(|b| b.last_offset < end_offset).map(|b| b.bytes.len()).sum()
     }
 
     /// Moves the log start offset forward to `offset` (DeleteRecords), dropping whole

@@ -78,18 +78,71 @@ pub(crate) struct ClusterState {
     pub(crate) next_reply_token: u64,
     /// Consumer groups and committed offsets.
     pub(crate) groups: crate::group::GroupCoordinator,
+    /// Transaction coordinator (producer ids, transactions, markers).
+    pub(crate) txn: crate::txn::TxnCoordinator,
+    /// The cluster clock's origin: wall-clock milliseconds at `started`, so that
+    /// [`ClusterState::now_ms`] follows tokio time (paused clocks included).
+    pub(crate) started: tokio::time::Instant,
+    pub(crate) started_ms: i64,
 }
 
 impl ClusterState {
     /// When a subsystem with its own timers (group sessions, transaction timeouts) next
     /// needs [`ClusterState::on_subsystem_timeout`]. Subsystems add their `next_deadline()` here.
     pub(crate) fn subsystem_deadline(&self) -> Option<tokio::time::Instant> {
-        self.groups.next_deadline().map(tokio::time::Instant::from_std)
+        let txn = self.txn.next_deadline().map(|ms| {
+            let after = u64::try_from(ms.saturating_sub(self.started_ms)).unwrap_or(0);
+            self.started + std::time::Duration::from_millis(after)
+        });
+        self.groups.next_deadline().map(tokio::time::Instant::from_std).into_iter().chain(txn).min()
+    }
+
+    /// Wall-clock milliseconds as the cluster sees them: advancing with tokio time.
+    pub(crate) fn now_ms(&self) -> i64 {
+        let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.started_ms.saturating_add(elapsed)
+    }
+
+    /// Carries out what the transaction coordinator asked for: control batches (commit or
+    /// abort markers) appended to each partition, and staged group offsets completed.
+    pub(crate) fn apply_txn_effects(&mut self, effects: Vec<crate::txn::TxnEffect>) {
+        use crate::txn::{ControlMarker, PartitionTxnState, TxnEffect};
+        let now_ms = self.now_ms();
+        for effect in effects {
+            match effect {
+                TxnEffect::WriteMarkers { producer_id, producer_epoch, coordinator_epoch, commit, partitions, .. } => {
+                    let marker = ControlMarker { commit, coordinator_epoch };
+                    for (topic, index) in partitions {
+                        let Some(p) = self.topics.get_mut(&topic).and_then(|t| t.partition_mut(index)) else {
+                            continue; // e.g. __consumer_offsets, which is not modelled as a topic
+                        };
+                        if let Err(e) = p.txn.validate_marker(producer_id, producer_epoch, coordinator_epoch) {
+                            tracing::warn!(%topic, partition = index, "marker refused: {e}");
+                            continue;
+                        }
+                        let raw = PartitionTxnState::marker_batch(producer_id, producer_epoch, marker, now_ms, p.leader_epoch);
+                        let Ok(header) = crate::batch::read_header(&raw) else { continue };
+                        let offset = p.log.log_end_offset();
+                        let bytes = crate::batch::prepare_for_log(&raw, offset, p.leader_epoch, None);
+                        if let Some(store) = &self.store {
+                            store.append(&topic, index, bytes.clone());
+                        }
+                        p.log.append(&header, bytes, p.leader_epoch);
+                        p.txn.record_marker(producer_id, producer_epoch, marker, offset, now_ms, now_ms);
+                    }
+                }
+                TxnEffect::CompleteTxnOffsets { producer_id, commit, .. } => {
+                    self.groups.complete_txn(tokio::time::Instant::now().into_std(), producer_id, commit);
+                }
+            }
+        }
     }
 
     /// Runs subsystem timers that are due; returns responses for requests parked under
     /// tokens (`Outcome::Pending`). Subsystems add their `on_timeout(now)` here.
     pub(crate) fn on_subsystem_timeout(&mut self, now: tokio::time::Instant) -> Vec<(u64, ResponseBody)> {
+        let effects = self.txn.on_timeout(self.now_ms());
+        self.apply_txn_effects(effects);
         self.groups.on_timeout(now.into_std()).into_iter().map(|c| (c.token.0, c.response)).collect()
     }
 
@@ -241,13 +294,7 @@ fn build_topic(name: &str, id: Uuid, replicas: Vec<Vec<i32>>, configs: BTreeMap<
     let partitions = replicas
         .into_iter()
         .enumerate()
-        .map(|(i, replicas)| Partition {
-            index: i as i32,
-            leader: replicas.first().copied(),
-            leader_epoch: 0,
-            replicas,
-            log: Default::default(),
-        })
+        .map(|(i, replicas)| Partition::new(i as i32, replicas))
         .collect();
     Topic { name: name.to_owned(), id, partitions, configs, internal: name.starts_with("__") }
 }

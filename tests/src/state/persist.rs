@@ -204,13 +204,11 @@ fn load_topic(path: &Path, name: &str) -> Result<Topic, String> {
                 let mut log = PartitionLog::default();
                 restore_log(&mut log, &path.join(format!("{index}.log")))?;
                 log.truncate_front(num(3)?);
-                partitions.push(Partition {
-                    index,
-                    leader: (leader >= 0).then_some(leader),
-                    leader_epoch: num(2)? as i32,
-                    replicas,
-                    log,
-                });
+                let mut partition = Partition::new(index, replicas);
+                partition.leader = (leader >= 0).then_some(leader);
+                partition.leader_epoch = num(2)? as i32;
+                partition.log = log;
+                partitions.push(partition);
             }
             "config" => {
                 if let Some((k, v)) = rest.split_once('=') {

@@ -30,6 +30,33 @@ pub(crate) struct Partition {
     /// Replica broker ids, preferred leader first.
     pub(crate) replicas: Vec<i32>,
     pub(crate) log: PartitionLog,
+    /// Producer state (idempotence) and the open/aborted transaction index.
+    pub(crate) txn: crate::txn::PartitionTxnState,
+}
+
+impl Partition {
+    /// A partition with an empty log.
+    pub(crate) fn new(index: i32, replicas: Vec<i32>) -> Self {
+        Self {
+            index,
+            leader: replicas.first().copied(),
+            leader_epoch: 0,
+            replicas,
+            log: PartitionLog::default(),
+            txn: Default::default(),
+        }
+    }
+
+    /// The offset below which no transaction is open (KIP-98).
+    pub(crate) fn last_stable_offset(&self) -> i64 {
+        self.txn.last_stable_offset(self.log.high_watermark())
+    }
+
+    /// Moves the log start offset and forgets transaction state below it.
+    pub(crate) fn truncate_front(&mut self, offset: i64) {
+        self.log.truncate_front(offset);
+        self.txn.truncate_front(self.log.log_start_offset());
+    }
 }
 
 impl Topic {
