@@ -1,5 +1,5 @@
-//! librdkafka (through the kcat CLI) against the in-process broker: metadata, produce with
-//! every codec, consume back. Skipped with a printed reason when kcat is not installed.
+//! librdkafka (through the kcat CLI) against the in-process broker: metadata, idempotent
+//! produce with every codec, consume back, a balanced (group) consumer, an old-version preset. Skipped with a printed reason when kcat is not installed.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -47,7 +47,7 @@ async fn kcat_metadata_produce_every_codec_and_consume() {
         expected.extend(lines.iter().cloned());
         let input = lines.join("\n") + "\n";
         let b = bootstrap.clone();
-        tokio::task::spawn_blocking(move || kcat(&["-b", &b, "-P", "-t", "codecs", "-z", codec, "-X", "acks=all"], Some(&input)))
+        tokio::task::spawn_blocking(move || kcat(&["-b", &b, "-P", "-t", "codecs", "-z", codec, "-X", "acks=all", "-X", "enable.idempotence=true"], Some(&input)))
             .await
             .unwrap();
     }
