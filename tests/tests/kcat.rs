@@ -120,7 +120,7 @@ async fn kcat_group_consumer_commits_and_resumes() {
     // The group committed its offsets on close: a new member resumes after them. (Reset to
     // earliest covers a partition that got no message in the first round, so has no commit.)
     run(args(&["-P", "-t", "grp"]), Some("7\n".into())).await.unwrap();
-    let second = run(args(&["-G", "g1", "grp", "-o", "beginning", "-e", "-q"]), None).await.unwrap();
+    let second = run(args(&["-G", "g1", "grp", "-X", "auto.offset.reset=earliest", "-e", "-q"]), None).await.unwrap();
     assert_eq!(second.lines().collect::<Vec<_>>(), vec!["7"]);
     let joins = cluster.requests_matching(kafka_testkit::ApiKey::JoinGroup).await.unwrap();
     assert!(!joins.is_empty());
