@@ -30,6 +30,12 @@
 //!
 //! # How it is built
 //!
+//! Served: metadata and topic admin (Metadata, CreateTopics, DeleteTopics, CreatePartitions,
+//! DescribeCluster, DescribeTopicPartitions), produce and fetch (idempotent and
+//! transactional producers, fetch sessions, long-poll, read_committed), offsets
+//! (ListOffsets, OffsetForLeaderEpoch, DeleteRecords), consumer groups (classic and KIP-848)
+//! with committed offsets, and transactions. `tests/BROKER.md` lists what is not modelled.
+//!
 //! One task, the cluster actor (the private `actor` module), owns all state and
 //! handles requests one at a time; each connection has a reader and a writer task and
 //! answers in request order. Each API is one module under `handlers/` that declares the
