@@ -1,0 +1,90 @@
+//! Runs the in-process broker as a standalone cluster until Ctrl-C.
+//!
+//! `kafka-testkit --port 9092 --brokers 3 [--partitions N] [--seed N] [--data-dir DIR]`:
+//! broker `i` (1-based) listens on `port + i - 1`; the bootstrap address is printed on stdout.
+//! With `--data-dir`, topics and record batches persist across restarts.
+
+use std::process::ExitCode;
+
+use kafka_testkit::Cluster;
+
+fn usage() -> &'static str {
+    "usage: kafka-testkit [--port PORT] [--brokers N] [--partitions N] [--seed N] [--data-dir DIR]\n\
+     broker i (1-based) listens on 127.0.0.1:PORT+i-1; PORT 0 picks free ports"
+}
+
+struct Args {
+    port: u16,
+    brokers: i32,
+    partitions: i32,
+    seed: u64,
+    data_dir: Option<String>,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut data_dir = None;
+    let mut port = 9092u16;
+    let mut brokers = 1;
+    let mut partitions = 1;
+    let mut seed = 0u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--port" => port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--brokers" => brokers = value("--brokers")?.parse().map_err(|e| format!("--brokers: {e}"))?,
+            "--partitions" => partitions = value("--partitions")?.parse().map_err(|e| format!("--partitions: {e}"))?,
+            "--seed" => seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--data-dir" => data_dir = Some(value("--data-dir")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Args { port, brokers, partitions, seed, data_dir })
+}
+
+fn main() -> ExitCode {
+    let Args { port, brokers, partitions, seed, data_dir } = match parse() {
+        Ok(v) => v,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("kafka-testkit: {e}");
+            }
+            eprintln!("{}", usage());
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kafka-testkit: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let mut builder = Cluster::builder().brokers(brokers).default_partitions(partitions).seed(seed);
+        if port != 0 {
+            builder = builder.base_port(port);
+        }
+        if let Some(dir) = data_dir {
+            builder = builder.data_dir(dir);
+        }
+        let cluster = match builder.build().await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("kafka-testkit: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("{}", cluster.bootstrap_servers());
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("kafka-testkit: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+        if let Err(e) = cluster.flush().await {
+            eprintln!("kafka-testkit: flushing the data dir failed: {e}");
+        }
+        drop(cluster);
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,784 @@
+//! The public face of the broker: [`ClusterBuilder`], the [`Cluster`] handle with its
+//! topology and observation calls, [`Faults`] and [`HeldRequests`].
+//!
+//! Every call on the handle is a message to the cluster actor, awaited until the actor has
+//! carried it out, so a fault or a leader move is in force before the call returns.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kafka_protocol::{ApiKey, VersionRange};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::actor::{Actor, ActorMsg, Hold};
+use crate::faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
+use crate::rng::{base64_id, Rng};
+use crate::server::{bind, spawn_listener, ListenerGuard, ServerShared};
+use crate::state::{BrokerConfig, BrokerInfo, ClusterState};
+use crate::version::{KafkaVersion, SupportedApis};
+
+/// Errors from building or controlling a cluster.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A listener could not be bound.
+    #[error("broker {broker}: cannot listen on {host}:{port}: {source}")]
+    Bind {
+        /// Broker id.
+        broker: i32,
+        /// Host.
+        host: String,
+        /// Port asked for.
+        port: u16,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The builder's settings are inconsistent.
+    #[error("invalid cluster configuration: {0}")]
+    Config(String),
+    /// A topic given to the builder or a control call was refused.
+    #[error("topic {topic:?}: {message} (Kafka error code {code})")]
+    Topic {
+        /// Topic name.
+        topic: String,
+        /// Kafka error code.
+        code: i16,
+        /// What was wrong.
+        message: String,
+    },
+    /// A broker id that the cluster does not have.
+    #[error("no broker with id {0}")]
+    UnknownBroker(i32),
+    /// A partition the cluster does not have.
+    #[error("no partition {partition} of topic {topic:?}")]
+    UnknownPartition {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+    },
+    /// The cluster actor is gone (the cluster was dropped or its runtime shut down).
+    #[error("the cluster has stopped")]
+    Stopped,
+    /// A wait ran out of time.
+    #[error("timed out after {0:?} waiting for {1}")]
+    Timeout(Duration, String),
+}
+
+/// Which kind of coordinator a key names (FindCoordinator's `KeyType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CoordinatorType {
+    /// A consumer group (key type 0).
+    Group,
+    /// A transactional id (key type 1).
+    Transaction,
+}
+
+/// A partition as the cluster sees it right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PartitionState {
+    /// Leader broker, `None` when leaderless.
+    pub leader: Option<i32>,
+    /// Current leader epoch.
+    pub leader_epoch: i32,
+    /// Replica broker ids.
+    pub replicas: Vec<i32>,
+    /// First offset still in the log.
+    pub log_start_offset: i64,
+    /// High watermark (= log end offset; every replica is in sync).
+    pub high_watermark: i64,
+    /// Number of stored batches.
+    pub batches: usize,
+}
+
+/// Builds a [`Cluster`]. Defaults: 1 broker (ids start at 1), 1 partition per auto-created
+/// topic, replication factor min(3, brokers), auto-creation on, seed 0, newest versions.
+#[derive(Clone, Debug)]
+pub struct ClusterBuilder {
+    brokers: i32,
+    host: String,
+    base_port: Option<u16>,
+    default_partitions: i32,
+    default_replication_factor: Option<i16>,
+    auto_create_topics: bool,
+    seed: u64,
+    kafka_version: KafkaVersion,
+    version_overrides: BTreeMap<i16, Option<VersionRange>>,
+    topics: Vec<(String, i32, i16, BTreeMap<String, String>)>,
+    racks: HashMap<i32, String>,
+    max_frame: usize,
+    request_log_limit: usize,
+    data_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for ClusterBuilder {
+    fn default() -> Self {
+        Self {
+            brokers: 1,
+            host: "127.0.0.1".into(),
+            base_port: None,
+            default_partitions: 1,
+            default_replication_factor: None,
+            auto_create_topics: true,
+            seed: 0,
+            kafka_version: KafkaVersion::Latest,
+            version_overrides: BTreeMap::new(),
+            topics: Vec::new(),
+            racks: HashMap::new(),
+            max_frame: kafka_protocol::frame::DEFAULT_MAX_FRAME_SIZE,
+            request_log_limit: 10_000,
+            data_dir: None,
+        }
+    }
+}
+
+impl ClusterBuilder {
+    /// Number of brokers (ids `1..=n`). Default 1.
+    pub fn brokers(mut self, n: i32) -> Self {
+        self.brokers = n;
+        self
+    }
+
+    /// Listen on fixed ports: broker `i` (1-based) on `port + i - 1`. Default: a free port each.
+    pub fn base_port(mut self, port: u16) -> Self {
+        self.base_port = Some(port);
+        self
+    }
+
+    /// Partitions of auto-created topics and of CreateTopics with -1 (`num.partitions`). Default 1.
+    pub fn default_partitions(mut self, n: i32) -> Self {
+        self.default_partitions = n;
+        self
+    }
+
+    /// Replication factor of auto-created topics (`default.replication.factor`), capped at
+    /// the broker count. Default min(3, brokers).
+    pub fn default_replication_factor(mut self, rf: i16) -> Self {
+        self.default_replication_factor = Some(rf);
+        self
+    }
+
+    /// Create topics on Metadata requests that ask for them (`auto.create.topics.enable`). Default on.
+    pub fn auto_create_topics(mut self, on: bool) -> Self {
+        self.auto_create_topics = on;
+        self
+    }
+
+    /// A topic present from the start; `rf` is capped at the broker count.
+    pub fn topic(mut self, name: impl Into<String>, partitions: i32, rf: i16) -> Self {
+        self.topics.push((name.into(), partitions, rf, BTreeMap::new()));
+        self
+    }
+
+    /// A topic present from the start, with topic configs (`retention.ms`, ...).
+    pub fn topic_with_configs<K: Into<String>, V: Into<String>>(
+        mut self,
+        name: impl Into<String>,
+        partitions: i32,
+        rf: i16,
+        configs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let configs = configs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        self.topics.push((name.into(), partitions, rf, configs));
+        self
+    }
+
+    /// Seed for every random choice (leader placement, cluster and topic ids, session ids). Default 0.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Answer ApiVersions like this Kafka release (and refuse newer versions). Default: newest.
+    pub fn kafka_version(mut self, version: KafkaVersion) -> Self {
+        self.kafka_version = version;
+        self
+    }
+
+    /// Narrow one API to `min..=max` on top of the preset.
+    pub fn cap_version(mut self, key: ApiKey, min: i16, max: i16) -> Self {
+        self.version_overrides.insert(key.key(), Some(VersionRange::new(min, max)));
+        self
+    }
+
+    /// Stop serving one API (it disappears from ApiVersions; requests close the connection).
+    pub fn disable_api(mut self, key: ApiKey) -> Self {
+        self.version_overrides.insert(key.key(), None);
+        self
+    }
+
+    /// Rack id advertised for broker `id` (`broker.rack`).
+    pub fn rack(mut self, id: i32, rack: impl Into<String>) -> Self {
+        self.racks.insert(id, rack.into());
+        self
+    }
+
+    /// Largest request frame accepted (`socket.request.max.bytes`). Default 100 MiB.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame = bytes;
+        self
+    }
+
+    /// How many requests the request log keeps (oldest dropped first; 0 = none). Default 10000.
+    pub fn request_log_limit(mut self, n: usize) -> Self {
+        self.request_log_limit = n;
+        self
+    }
+
+    /// Keep topics and record batches in this directory, so they survive a restart of a
+    /// cluster built with the same directory (created if missing). Default: memory only.
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
+    pub async fn build(self) -> Result<Cluster, Error> {
+        if self.brokers < 1 {
+            return Err(Error::Config(format!("brokers must be at least 1, got {}", self.brokers)));
+        }
+        if self.default_partitions < 1 {
+            return Err(Error::Config(format!("default_partitions must be at least 1, got {}", self.default_partitions)));
+        }
+        let mut listeners = Vec::new();
+        let mut brokers = Vec::new();
+        for id in 1..=self.brokers {
+            let port = match self.base_port {
+                Some(base) => u16::try_from(i32::from(base) + id - 1)
+                    .map_err(|_| Error::Config(format!("port for broker {id} overflows")))?,
+                None => 0,
+            };
+            let listener = bind(&self.host, port).map_err(|source| Error::Bind {
+                broker: id,
+                host: self.host.clone(),
+                port,
+                source,
+            })?;
+            let addr = listener.local_addr().map_err(|source| Error::Bind {
+                broker: id,
+                host: self.host.clone(),
+                port,
+                source,
+            })?;
+            brokers.push(BrokerInfo {
+                id,
+                host: self.host.clone(),
+                port: addr.port(),
+                rack: self.racks.get(&id).cloned(),
+                up: true,
+            });
+            listeners.push((id, listener));
+        }
+        let broker_count = self.brokers as i16;
+        let default_rf = self.default_replication_factor.unwrap_or(3).clamp(1, broker_count.max(1));
+        let apis = Arc::new(SupportedApis::new(
+            crate::handlers::implemented(),
+            self.kafka_version,
+            &self.version_overrides,
+        ));
+        let mut rng = Rng::new(self.seed);
+        let mut cluster_id = base64_id(rng.uuid());
+        let loaded = match self.data_dir.clone() {
+            Some(dir) => {
+                let id = cluster_id.clone();
+                let d = dir.clone();
+                let loaded = tokio::task::spawn_blocking(move || crate::state::persist::load(&d, &id))
+                    .await
+                    .map_err(|e| Error::Config(format!("loading data dir {}: {e}", dir.display())))?
+                    .map_err(|e| Error::Config(format!("data dir {}: {e}", dir.display())))?;
+                if let Some(id) = loaded.cluster_id.clone() {
+                    cluster_id = id;
+                }
+                Some((dir, loaded.topics))
+            }
+            None => None,
+        };
+        let mut state = ClusterState {
+            cluster_id,
+            brokers,
+            topics: Default::default(),
+            config: BrokerConfig {
+                default_partitions: self.default_partitions,
+                default_replication_factor: default_rf,
+                auto_create_topics: self.auto_create_topics,
+            },
+            coordinator_overrides: HashMap::new(),
+            fetch_sessions: Default::default(),
+            rng,
+            apis: apis.clone(),
+            store: None,
+            next_reply_token: 0,
+            groups: crate::group::GroupCoordinator::new(crate::group::GroupConfig::default().with_seed(self.seed)),
+            txn: crate::txn::TxnCoordinator::new(crate::txn::TxnCoordinatorConfig::default()),
+            started: tokio::time::Instant::now(),
+            started_ms: crate::handlers::produce::now_ms(),
+        };
+        if let Some((dir, topics)) = loaded {
+            for topic in topics {
+                state.topics.insert(topic);
+            }
+            let store = crate::state::persist::Store::start(dir.clone(), &state.topics)
+                .map_err(|e| Error::Config(format!("data dir {}: cannot start writer: {e}", dir.display())))?;
+            state.store = Some(store);
+        }
+        for (name, partitions, rf, configs) in self.topics {
+            if state.topics.contains(&name) {
+                continue;
+            }
+            let rf = rf.clamp(1, broker_count);
+            state
+                .create_topic(&name, partitions, rf, None, configs, false)
+                .map_err(|e| Error::Topic { topic: name.clone(), code: e.code, message: e.message })?;
+        }
+        state.sync_store();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = ServerShared { actor: tx.downgrade(), apis, max_frame: self.max_frame };
+        let mut actor = Actor::new(state, shared.clone(), self.request_log_limit);
+        let mut addrs = BTreeMap::new();
+        for (id, listener) in listeners {
+            let addr = listener.local_addr().map_err(|source| Error::Bind {
+                broker: id,
+                host: self.host.clone(),
+                port: 0,
+                source,
+            })?;
+            let guard = spawn_listener(listener, id, shared.clone()).map_err(|source| Error::Bind {
+                broker: id,
+                host: self.host.clone(),
+                port: addr.port(),
+                source,
+            })?;
+            actor.listeners.insert(id, guard);
+            addrs.insert(id, addr);
+        }
+        let task = tokio::spawn(actor.run(rx));
+        Ok(Cluster { tx, actor_task: task.abort_handle(), addrs })
+    }
+}
+
+/// A running in-process Kafka cluster. Dropping it stops every broker (without blocking).
+#[derive(Debug)]
+pub struct Cluster {
+    tx: mpsc::UnboundedSender<ActorMsg>,
+    actor_task: AbortHandle,
+    addrs: BTreeMap<i32, SocketAddr>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // The actor owns the listener guards; aborting it drops them, which aborts the
+        // listeners and, through their JoinSets, every connection.
+        self.actor_task.abort();
+    }
+}
+
+impl Cluster {
+    /// A builder with the defaults.
+    pub fn builder() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// `host:port` of every broker, comma-separated, for `bootstrap.servers`.
+    pub fn bootstrap_servers(&self) -> String {
+        self.addrs.values().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    }
+
+    /// The address of broker `id`.
+    pub fn broker_addr(&self, id: i32) -> Option<SocketAddr> {
+        self.addrs.get(&id).copied()
+    }
+
+    /// Broker ids, ascending.
+    pub fn broker_ids(&self) -> Vec<i32> {
+        self.addrs.keys().copied().collect()
+    }
+
+    /// Runs `f` on the actor with exclusive access to the cluster, and returns its result.
+    pub(crate) async fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Actor) -> R + Send + 'static,
+    ) -> Result<R, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(ActorMsg::Control(Box::new(move |actor| {
+                let _ = tx.send(f(actor));
+            })))
+            .map_err(|_| Error::Stopped)?;
+        rx.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Waits until everything written so far is on disk (no-op without a data dir).
+    pub async fn flush(&self) -> Result<(), Error> {
+        let done = self.call(|a| a.state.store.as_ref().map(|s| s.flush())).await?;
+        if let Some(done) = done {
+            tokio::task::spawn_blocking(move || done.recv()).await.map_err(|_| Error::Stopped)?.map_err(|_| Error::Stopped)?;
+        }
+        Ok(())
+    }
+
+    /// The fault-injection interface.
+    pub fn faults(&self) -> Faults<'_> {
+        Faults { cluster: self }
+    }
+
+    /// Every logged request, oldest first (bounded by `request_log_limit`).
+    pub async fn requests(&self) -> Result<Vec<LoggedRequest>, Error> {
+        self.call(|a| a.log.entries.iter().cloned().collect()).await
+    }
+
+    /// Logged requests that `matcher` selects.
+    pub async fn requests_matching(&self, matcher: impl Into<RequestMatcher>) -> Result<Vec<LoggedRequest>, Error> {
+        let matcher = matcher.into();
+        self.call(move |a| a.log.entries.iter().filter(|r| matcher.matches(r)).cloned().collect()).await
+    }
+
+    /// Empties the request log.
+    pub async fn clear_requests(&self) -> Result<(), Error> {
+        self.call(|a| a.log.entries.clear()).await
+    }
+
+    /// The first logged request `matcher` selects, waiting up to `timeout` for one to arrive
+    /// if none has yet.
+    pub async fn wait_for_request(
+        &self,
+        matcher: impl Into<RequestMatcher>,
+        timeout: Duration,
+    ) -> Result<LoggedRequest, Error> {
+        let matcher = matcher.into();
+        let description = format!("{matcher:?}");
+        let rx = self
+            .call(move |a| {
+                let (tx, rx) = oneshot::channel();
+                match a.log.entries.iter().find(|r| matcher.matches(r)) {
+                    Some(found) => {
+                        let _ = tx.send(found.clone());
+                    }
+                    None => a.log.waiters.push((matcher, tx)),
+                }
+                rx
+            })
+            .await?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(request)) => Ok(request),
+            Ok(Err(_)) => Err(Error::Stopped),
+            Err(_) => Err(Error::Timeout(timeout, format!("a request matching {description}"))),
+        }
+    }
+
+    /// Holds every request `matcher` selects until the returned handle is released or dropped.
+    /// Later requests on the same connection are handled, but their responses queue behind.
+    pub async fn hold(&self, matcher: impl Into<RequestMatcher>) -> Result<HeldRequests, Error> {
+        let matcher = matcher.into();
+        let id = self
+            .call(move |a| {
+                let id = a.next_hold_id;
+                a.next_hold_id += 1;
+                a.holds.push(Hold { id, matcher, held: Vec::new(), total: 0, waiters: Vec::new() });
+                id
+            })
+            .await?;
+        Ok(HeldRequests { id, tx: self.tx.clone(), released: false })
+    }
+
+    /// Takes broker `id` down: its listener closes (connections are refused) and its open
+    /// connections are closed. Leadership does not move.
+    pub async fn broker_down(&self, id: i32) -> Result<(), Error> {
+        let guard = self
+            .call(move |a| -> Result<Option<ListenerGuard>, Error> {
+                let b = a.state.broker_mut(id).ok_or(Error::UnknownBroker(id))?;
+                b.up = false;
+                Ok(a.listeners.remove(&id))
+            })
+            .await??;
+        if let Some(guard) = guard {
+            guard.shutdown().await;
+        }
+        Ok(())
+    }
+
+    /// Brings broker `id` back on the same port.
+    pub async fn broker_up(&self, id: i32) -> Result<(), Error> {
+        self.call(move |a| start_broker(a, id)).await?
+    }
+
+    /// Takes broker `id` down now and brings it back up after `downtime` (tokio time).
+    pub async fn broker_down_for(&self, id: i32, downtime: Duration) -> Result<(), Error> {
+        self.broker_down(id).await?;
+        self.call(move |a| {
+            a.schedule(
+                tokio::time::Instant::now() + downtime,
+                Box::new(move |a: &mut Actor| {
+                    if let Err(e) = start_broker(a, id) {
+                        tracing::error!(broker = id, "could not bring the broker back up: {e}");
+                    }
+                }),
+            );
+        })
+        .await
+    }
+
+    /// Makes `broker` the leader of a partition and bumps its leader epoch. The old leader
+    /// then answers NOT_LEADER_OR_FOLLOWER (with KIP-951 leader hints where the version has them).
+    pub async fn move_leader(&self, topic: &str, partition: i32, broker: i32) -> Result<(), Error> {
+        let topic = topic.to_owned();
+        self.call(move |a| -> Result<(), Error> {
+            if a.state.broker(broker).is_none() {
+                return Err(Error::UnknownBroker(broker));
+            }
+            let p = a
+                .state
+                .topics
+                .get_mut(&topic)
+                .and_then(|t| t.partition_mut(partition))
+                .ok_or_else(|| Error::UnknownPartition { topic: topic.clone(), partition })?;
+            p.leader = Some(broker);
+            p.leader_epoch += 1;
+            if !p.replicas.contains(&broker) {
+                p.replicas.push(broker);
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Leaves a partition without a leader (bumping its epoch) until `move_leader`.
+    pub async fn set_leaderless(&self, topic: &str, partition: i32) -> Result<(), Error> {
+        let topic = topic.to_owned();
+        self.call(move |a| -> Result<(), Error> {
+            let p = a
+                .state
+                .topics
+                .get_mut(&topic)
+                .and_then(|t| t.partition_mut(partition))
+                .ok_or_else(|| Error::UnknownPartition { topic: topic.clone(), partition })?;
+            p.leader = None;
+            p.leader_epoch += 1;
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Pins the coordinator of a group or transactional id to `broker`.
+    pub async fn move_coordinator(&self, kind: CoordinatorType, key: &str, broker: i32) -> Result<(), Error> {
+        let key = key.to_owned();
+        self.call(move |a| -> Result<(), Error> {
+            if a.state.broker(broker).is_none() {
+                return Err(Error::UnknownBroker(broker));
+            }
+            let moved = a.state.coordinator_for(kind, &key) != broker;
+            a.state.coordinator_overrides.insert((kind, key.clone()), broker);
+            if moved && kind == CoordinatorType::Group {
+                // Parked joins and syncs learn NOT_COORDINATOR, as on a real coordinator move.
+                let completions = a.state.groups.coordinator_moved(tokio::time::Instant::now().into_std(), &key);
+                a.complete_all(completions.into_iter().map(|c| (c.token.0, c.response)).collect());
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    /// The broker currently coordinating a key.
+    pub async fn coordinator(&self, kind: CoordinatorType, key: &str) -> Result<i32, Error> {
+        let key = key.to_owned();
+        self.call(move |a| a.state.coordinator_for(kind, &key)).await
+    }
+
+    /// Creates a topic (as CreateTopics would); `rf` is capped at the broker count.
+    pub async fn create_topic(&self, name: &str, partitions: i32, rf: i16) -> Result<(), Error> {
+        let name = name.to_owned();
+        self.call(move |a| {
+            let rf = rf.clamp(1, a.state.brokers.len() as i16);
+            a.state
+                .create_topic(&name, partitions, rf, None, BTreeMap::new(), false)
+                .map(|_| ())
+                .map_err(|e| Error::Topic { topic: name.clone(), code: e.code, message: e.message })
+        })
+        .await?
+    }
+
+    /// A partition's leader, epoch, replicas and offsets, if it exists.
+    pub async fn partition_state(&self, topic: &str, partition: i32) -> Result<Option<PartitionState>, Error> {
+        let topic = topic.to_owned();
+        self.call(move |a| {
+            a.state.topics.get(&topic).and_then(|t| t.partition(partition)).map(|p| PartitionState {
+                leader: p.leader,
+                leader_epoch: p.leader_epoch,
+                replicas: p.replicas.clone(),
+                log_start_offset: p.log.log_start_offset(),
+                high_watermark: p.log.high_watermark(),
+                batches: p.log.batches().count(),
+            })
+        })
+        .await
+    }
+
+    /// Names of every topic.
+    pub async fn topic_names(&self) -> Result<Vec<String>, Error> {
+        self.call(|a| a.state.topics.iter().map(|t| t.name.clone()).collect()).await
+    }
+
+    /// The cluster id reported in Metadata and DescribeCluster.
+    pub async fn cluster_id(&self) -> Result<String, Error> {
+        self.call(|a| a.state.cluster_id.clone()).await
+    }
+
+    /// Applies `retention.ms` and `retention.bytes` now, deleting whole old batches (never
+    /// the newest, like Kafka's active segment). `now_ms` is the wall-clock time to compare
+    /// batch timestamps with. Returns how many batches were deleted.
+    pub async fn apply_retention_at(&self, now_ms: i64) -> Result<usize, Error> {
+        self.call(move |a| crate::handlers::delete_records::apply_retention(&mut a.state, now_ms)).await
+    }
+
+    /// [`Cluster::apply_retention_at`] with the system clock.
+    pub async fn apply_retention(&self) -> Result<usize, Error> {
+        self.apply_retention_at(crate::handlers::produce::now_ms()).await
+    }
+}
+
+/// Starts broker `id`'s listener on its port again (no-op when it is up).
+fn start_broker(a: &mut Actor, id: i32) -> Result<(), Error> {
+    let (host, port) = {
+        let b = a.state.broker(id).ok_or(Error::UnknownBroker(id))?;
+        (b.host.clone(), b.port)
+    };
+    if a.listeners.contains_key(&id) {
+        return Ok(());
+    }
+    let bind_err = |source| Error::Bind { broker: id, host: host.clone(), port, source };
+    let listener = bind(&host, port).map_err(bind_err)?;
+    let guard = spawn_listener(listener, id, a.server.clone()).map_err(bind_err)?;
+    a.listeners.insert(id, guard);
+    if let Some(b) = a.state.broker_mut(id) {
+        b.up = true;
+    }
+    Ok(())
+}
+
+/// Fault injection, from [`Cluster::faults`]. Rules apply in the order added.
+#[derive(Debug)]
+pub struct Faults<'a> {
+    cluster: &'a Cluster,
+}
+
+impl Faults<'_> {
+    /// Adds a rule.
+    pub async fn inject(&self, fault: Fault) -> Result<(), Error> {
+        self.cluster.call(move |a| a.faults.add(fault)).await
+    }
+
+    /// The next `n` requests of `api` (narrowed by `matcher`'s other filters if given as a
+    /// matcher) fail with `error_code`.
+    pub async fn fail(&self, api: impl Into<RequestMatcher>, n: u32, error_code: impl Into<i16>) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::Error(error_code.into())).times(n)).await
+    }
+
+    /// The next `n` requests naming `topic`/`partition` get `error_code` for that partition.
+    pub async fn fail_partition(
+        &self,
+        api: ApiKey,
+        topic: &str,
+        partition: i32,
+        n: u32,
+        error_code: impl Into<i16>,
+    ) -> Result<(), Error> {
+        let matcher = RequestMatcher::api(api).partition(topic, partition);
+        self.inject(Fault::new(matcher, FaultAction::Error(error_code.into())).times(n)).await
+    }
+
+    /// Every following matching response is held back by `delay` (until [`Faults::clear`]).
+    pub async fn delay(&self, api: impl Into<RequestMatcher>, delay: Duration) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::Delay(delay)).always()).await
+    }
+
+    /// The next `n` matching requests are handled but never answered.
+    pub async fn drop_response(&self, api: impl Into<RequestMatcher>, n: u32) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::DropResponse).times(n)).await
+    }
+
+    /// The next matching request closes its connection, before or after taking effect.
+    pub async fn close_connection(&self, api: impl Into<RequestMatcher>, when: CloseWhen) -> Result<(), Error> {
+        let action = match when {
+            CloseWhen::Before => FaultAction::CloseBefore,
+            CloseWhen::After => FaultAction::CloseAfter,
+        };
+        self.inject(Fault::new(api, action)).await
+    }
+
+    /// The next matching response has its body bytes inverted.
+    pub async fn corrupt_response(&self, api: impl Into<RequestMatcher>) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::CorruptResponse)).await
+    }
+
+    /// The next matching response is cut to half its body.
+    pub async fn truncate_response(&self, api: impl Into<RequestMatcher>) -> Result<(), Error> {
+        self.inject(Fault::new(api, FaultAction::TruncateResponse)).await
+    }
+
+    /// Removes every rule.
+    pub async fn clear(&self) -> Result<(), Error> {
+        self.cluster.call(|a| a.faults.clear()).await
+    }
+
+    /// Rules not yet used up.
+    pub async fn pending(&self) -> Result<usize, Error> {
+        self.cluster.call(|a| a.faults.pending()).await
+    }
+}
+
+/// Requests held by [`Cluster::hold`]. Dropping the handle releases them.
+#[derive(Debug)]
+pub struct HeldRequests {
+    id: u64,
+    tx: mpsc::UnboundedSender<ActorMsg>,
+    released: bool,
+}
+
+impl HeldRequests {
+    /// Waits until at least `n` requests have been held, up to `timeout`, and returns them.
+    pub async fn wait_for_held(&self, n: usize, timeout: Duration) -> Result<Vec<LoggedRequest>, Error> {
+        let id = self.id;
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(ActorMsg::Control(Box::new(move |a| {
+                let Some(hold) = a.holds.iter_mut().find(|h| h.id == id) else { return };
+                if hold.total >= n {
+                    let _ = tx.send(hold.held.iter().map(|(_, l)| l.clone()).collect());
+                } else {
+                    hold.waiters.push((n, tx));
+                }
+            })))
+            .map_err(|_| Error::Stopped)?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(held)) => Ok(held),
+            Ok(Err(_)) => Err(Error::Stopped),
+            Err(_) => Err(Error::Timeout(timeout, format!("{n} held requests"))),
+        }
+    }
+
+    /// Lets the held requests through (handled now, in arrival order) and stops holding.
+    pub async fn release(mut self) -> Result<(), Error> {
+        self.released = true;
+        let id = self.id;
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(ActorMsg::Control(Box::new(move |a| {
+                a.release_hold(id);
+                let _ = tx.send(());
+            })))
+            .map_err(|_| Error::Stopped)?;
+        rx.await.map_err(|_| Error::Stopped)
+    }
+}
+
+impl Drop for HeldRequests {
+    fn drop(&mut self) {
+        if !self.released {
+            let id = self.id;
+            let _ = self.tx.send(ActorMsg::Control(Box::new(move |a| a.release_hold(id))));
+        }
+    }
+}

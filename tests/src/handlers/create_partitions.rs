@@ -1,0 +1,100 @@
+//! CreatePartitions (key 37, KIP-195): grows a topic to a new partition count, with seeded
+//! or explicit replica placement; validate-only supported.
+
+use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
+use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
+use kafka_protocol::VersionRange;
+
+use super::{Ctx, Outcome};
+use crate::codes;
+use crate::state::topics::Partition;
+use crate::state::{ClusterState, TopicError};
+
+pub(crate) const VERSIONS: VersionRange = VersionRange::new(0, 3);
+
+pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreatePartitionsRequest) -> Outcome {
+    let mut response = CreatePartitionsResponse::default();
+    for t in &req.topics {
+        let mut out = CreatePartitionsTopicResult::default().with_name(t.name.clone());
+        let assignments = t.assignments.as_ref().filter(|a| !a.is_empty()).map(|a| a.iter().map(|x| x.broker_ids.clone()).collect::<Vec<_>>());
+        let result = match ctx.injected_topic_error(&t.name) {
+            Some(code) => Err(TopicError::new(code, "injected")),
+            None => grow(ctx.state, &t.name, t.count, assignments, req.validate_only),
+        };
+        if let Err(e) = result {
+            out.error_code = e.code;
+            out.error_message = Some(e.message);
+        }
+        response.results.push(out);
+    }
+    Outcome::Respond(response.into())
+}
+
+fn grow(
+    state: &mut ClusterState,
+    name: &str,
+    count: i32,
+    assignments: Option<Vec<Vec<i32>>>,
+    validate_only: bool,
+) -> Result<(), TopicError> {
+    let (current, rf) = {
+        let topic = state
+            .topics
+            .get(name)
+            .ok_or_else(|| TopicError::new(codes::UNKNOWN_TOPIC_OR_PARTITION, format!("topic {name:?} does not exist")))?;
+        (topic.partitions.len() as i32, topic.partitions.first().map_or(1, |p| p.replicas.len()))
+    };
+    if count <= current {
+        return Err(TopicError::new(
+            codes::INVALID_PARTITIONS,
+            format!("topic {name:?} has {current} partitions; the new count {count} must be larger"),
+        ));
+    }
+    if count > 100_000 {
+        return Err(TopicError::new(codes::INVALID_PARTITIONS, format!("{count} partitions is above this broker's limit")));
+    }
+    let added = (count - current) as usize;
+    let placement = match assignments {
+        Some(a) => {
+            if a.len() != added {
+                return Err(TopicError::new(
+                    codes::INVALID_REPLICA_ASSIGNMENT,
+                    format!("topic {name:?}: {} assignments given for {added} new partitions", a.len()),
+                ));
+            }
+            for replicas in &a {
+                if replicas.is_empty() || replicas.iter().any(|b| state.broker(*b).is_none()) {
+                    return Err(TopicError::new(
+                        codes::INVALID_REPLICA_ASSIGNMENT,
+                        format!("topic {name:?}: assignment {replicas:?} names an unknown broker or is empty"),
+                    ));
+                }
+            }
+            a
+        }
+        None => state.place_replicas(added, rf.min(state.brokers.len())),
+    };
+    if validate_only {
+        return Ok(());
+    }
+    if let Some(topic) = state.topics.get_mut(name) {
+        for (i, replicas) in placement.into_iter().enumerate() {
+            topic.partitions.push(Partition::new(current + i as i32, replicas));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn error_response(req: &CreatePartitionsRequest, _version: i16, code: i16) -> CreatePartitionsResponse {
+    let mut response = CreatePartitionsResponse::default();
+    response.results = req
+        .topics
+        .iter()
+        .map(|t| CreatePartitionsTopicResult::default().with_name(t.name.clone()).with_error_code(code))
+        .collect();
+    response
+}
+
+pub(crate) fn touched(req: &CreatePartitionsRequest, _state: &ClusterState) -> Vec<(String, Vec<i32>)> {
+    req.topics.iter().map(|t| (t.name.clone(), Vec::new())).collect()
+}

@@ -1,0 +1,76 @@
+//! CreateTopics (key 19): validate-only, stored configs, explicit replica assignments, and
+//! Kafka's errors for existing topics, bad partition counts, replication factors and names.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
+use kafka_protocol::VersionRange;
+
+use super::{Ctx, Outcome};
+use crate::state::ClusterState;
+
+pub(crate) const VERSIONS: VersionRange = VersionRange::new(0, 7);
+
+pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
+    let version = ctx.version;
+    let mut response = CreateTopicsResponse::default();
+    for t in req.topics {
+        let mut out = CreatableTopicResult::default().with_name(t.name.clone());
+        if let Some(code) = ctx.injected_topic_error(&t.name) {
+            out.error_code = code;
+            response.topics.push(out);
+            continue;
+        }
+        let assignments = (!t.assignments.is_empty()).then(|| {
+            let mut sorted = t.assignments.clone();
+            sorted.sort_by_key(|a| a.partition_index);
+            sorted.into_iter().map(|a| a.broker_ids).collect::<Vec<_>>()
+        });
+        let configs: BTreeMap<String, String> =
+            t.configs.iter().filter_map(|c| c.value.clone().map(|v| (c.name.clone(), v))).collect();
+        match ctx.state.create_topic(&t.name, t.num_partitions, t.replication_factor, assignments, configs, req.validate_only) {
+            Ok(created) => {
+                if version >= 5 {
+                    out.num_partitions = created.partitions;
+                    out.replication_factor = created.replication_factor;
+                    out.configs = Some(
+                        created
+                            .configs
+                            .iter()
+                            .map(|(k, v)| {
+                                CreatableTopicConfigs::default()
+                                    .with_name(k.clone())
+                                    .with_value(Some(v.clone()))
+                                    .with_config_source(1)
+                            })
+                            .collect(),
+                    );
+                }
+                out.topic_id = created.id;
+            }
+            Err(e) => {
+                out.error_code = e.code;
+                if version >= 1 {
+                    out.error_message = Some(e.message);
+                }
+            }
+        }
+        response.topics.push(out);
+    }
+    Outcome::Respond(response.into())
+}
+
+pub(crate) fn error_response(req: &CreateTopicsRequest, _version: i16, code: i16) -> CreateTopicsResponse {
+    let mut response = CreateTopicsResponse::default();
+    response.topics = req
+        .topics
+        .iter()
+        .map(|t| CreatableTopicResult::default().with_name(t.name.clone()).with_error_code(code))
+        .collect();
+    response
+}
+
+pub(crate) fn touched(req: &CreateTopicsRequest, _state: &ClusterState) -> Vec<(String, Vec<i32>)> {
+    req.topics.iter().map(|t| (t.name.clone(), Vec::new())).collect()
+}
