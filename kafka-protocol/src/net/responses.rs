@@ -60,9 +60,19 @@ pub(crate) fn coordinator_error(response: &dyn Any) -> Option<i16> {
     top_level!(
         JoinGroupResponse, SyncGroupResponse, HeartbeatResponse, LeaveGroupResponse,
         InitProducerIdResponse, AddOffsetsToTxnResponse, EndTxnResponse,
-        ConsumerGroupHeartbeatResponse, OffsetFetchResponse, OffsetDeleteResponse,
-        AddPartitionsToTxnResponse, ShareGroupHeartbeatResponse,
+        ConsumerGroupHeartbeatResponse, OffsetDeleteResponse, AddPartitionsToTxnResponse,
+        ShareGroupHeartbeatResponse,
     );
+    if let Some(r) = response.downcast_ref::<messages::OffsetFetchResponse>() {
+        // v8+ answers per group; older versions at the top level.
+        return std::iter::once(r.error_code)
+            .chain(r.groups.iter().map(|g| g.error_code))
+            .find(|c| codes::invalidates_coordinator(*c))
+            .or(Some(r.error_code));
+    }
+    if let Some(r) = response.downcast_ref::<messages::DescribeGroupsResponse>() {
+        return r.groups.iter().map(|g| g.error_code).find(|c| codes::invalidates_coordinator(*c));
+    }
     if let Some(r) = response.downcast_ref::<messages::OffsetCommitResponse>() {
         return r
             .topics
