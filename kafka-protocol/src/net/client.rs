@@ -303,6 +303,18 @@ impl Client {
         }
     }
 
+    /// Sends a produce request with `acks=0` to broker `id` at the negotiated version; it
+    /// completes once the request is written, since the broker never answers.
+    pub async fn send_oneway_to_broker<R: Request + 'static>(
+        &self,
+        id: i32,
+        request: &R,
+    ) -> Result<(), NetError> {
+        let connection = self.connection(id, ConnectionKind::for_api(R::KEY)).await?;
+        let version = connection.negotiate::<R>()?;
+        connection.send_oneway(request, version).await
+    }
+
     /// Sends a single-partition request to the leader of `topic`-`partition`.
     ///
     /// Retries within `default.api.timeout.ms` (with `retry.backoff.ms` exponential backoff)

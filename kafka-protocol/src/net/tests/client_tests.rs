@@ -339,3 +339,23 @@ async fn a_slow_fetch_does_not_hold_up_produce_or_metadata() {
     assert!(fast < Duration::from_millis(300), "produce and metadata waited {fast:?}");
     fetch.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn acks0_produce_through_the_client_completes_on_write() {
+    let cluster = FakeCluster::start(1).await;
+    cluster.model().partitions.insert(("t".into(), 0), (1, 1));
+    let client = Client::connect(cluster.config().build().unwrap()).await.unwrap();
+    let request = produce("t", 0).with_acks(0);
+    client.send_oneway_to_broker(1, &request).await.unwrap();
+    assert!(matches!(
+        client.send_to_broker(1, &request).await,
+        Err(NetError::InvalidRequest { api: ApiKey::Produce, .. })
+    ));
+    // The next acknowledged produce on the same connection lines up with its response.
+    let resp = client.send_to_broker(1, &produce("t", 0)).await.unwrap();
+    assert_eq!(resp.responses[0].partition_responses[0].base_offset, 42);
+    let m = cluster.model();
+    assert_eq!(m.count(ApiKey::Produce), 2);
+    let conns: Vec<usize> = m.log.iter().filter(|s| s.api == ApiKey::Produce).map(|s| s.connection).collect();
+    assert_eq!(conns[0], conns[1]);
+}
