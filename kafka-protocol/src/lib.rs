@@ -30,6 +30,8 @@ pub mod codec;
 pub mod error;
 pub mod frame;
 pub mod messages;
+#[cfg(feature = "net")]
+pub mod net;
 pub mod records;
 pub mod wire;
 
