@@ -237,3 +237,19 @@ mod semantics {
         assert!(matches!(err.kind(), DecodeErrorKind::UnsupportedVersion { version: -1, .. }));
     }
 }
+
+#[test]
+fn credential_fields_never_show_in_debug_output() {
+    use crate::messages::alter_user_scram_credentials_request::ScramCredentialUpsertion;
+    use crate::messages::SaslAuthenticateRequest;
+    let plain = SaslAuthenticateRequest::default()
+        .with_auth_bytes(bytes::Bytes::from_static(b"\0alice\0hunter2"));
+    let shown = format!("{plain:?}");
+    assert!(!shown.contains("hunter2") && !shown.contains("104, 117"), "{shown}");
+    assert!(shown.contains("<redacted>"));
+    let scram = ScramCredentialUpsertion::default()
+        .with_name("bob".into())
+        .with_salted_password(bytes::Bytes::from_static(b"secret-salted"));
+    let shown = format!("{scram:?}");
+    assert!(shown.contains("bob") && !shown.contains("secret") && shown.contains("<redacted>"));
+}

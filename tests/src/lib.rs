@@ -47,16 +47,17 @@ mod actor;
 mod batch;
 mod cluster;
 pub mod codes;
-pub mod config;
 mod faults;
 pub mod group;
 mod handlers;
 mod rng;
-pub mod sasl_server;
-pub mod security;
 mod server;
 mod state;
 pub mod testing;
+
+pub mod config;
+pub mod sasl_server;
+pub mod security;
 pub mod txn;
 mod version;
 

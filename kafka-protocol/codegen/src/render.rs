@@ -4,6 +4,14 @@ use std::fmt::Write as _;
 
 use crate::model::{Field, Kind, Spec, StructDef, Ty, OPEN};
 
+/// Fields that carry credentials: SASL tokens (PLAIN sends the password in `AuthBytes`),
+/// delegation-token HMACs and SCRAM salted passwords. Their Debug output is redacted.
+const SENSITIVE_FIELDS: &[&str] = &["AuthBytes", "Hmac", "SaltedPassword"];
+
+fn is_sensitive(f: &Field) -> bool {
+    SENSITIVE_FIELDS.contains(&f.name.as_str())
+}
+
 /// Struct names that would shadow types the generated code uses.
 const RESERVED: &[&str] =
     &["Bytes", "Default", "Message", "Option", "Request", "Result", "String", "Uuid", "Vec", "Self"];
@@ -295,7 +303,13 @@ fn render_struct(out: &mut String, spec: &Spec, s: &StructDef) {
         let _ = writeln!(out, "/// A `{}` entry inside [`{}`].", s.name, spec.name);
     }
     out.push_str("///\n/// Build one with `Default::default()` and the `with_*` setters.\n");
-    out.push_str("#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\n");
+    let redact = s.fields.iter().any(is_sensitive);
+    if redact {
+        out.push_str("/// Its `Debug` output hides credential fields.\n");
+        out.push_str("#[derive(Clone, PartialEq)]\n#[non_exhaustive]\n");
+    } else {
+        out.push_str("#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\n");
+    }
     let _ = writeln!(out, "pub struct {} {{", s.name);
     for f in &s.fields {
         let _ = writeln!(out, "    /// {}", field_doc(f));
@@ -306,6 +320,25 @@ fn render_struct(out: &mut String, spec: &Spec, s: &StructDef) {
         out.push_str("    pub unknown_tagged_fields: Vec<RawTaggedField>,\n");
     }
     out.push_str("}\n\n");
+
+    if redact {
+        let _ = writeln!(out, "impl std::fmt::Debug for {} {{", s.name);
+        out.push_str("    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n");
+        let _ = writeln!(out, "        f.debug_struct({:?})", s.name);
+        for f in &s.fields {
+            let id = field_ident(f);
+            let shown = id.trim_start_matches("r#");
+            if is_sensitive(f) {
+                let _ = writeln!(out, "            .field({shown:?}, &\"<redacted>\")");
+            } else {
+                let _ = writeln!(out, "            .field({shown:?}, &self.{id})");
+            }
+        }
+        if flexible_possible {
+            out.push_str("            .field(\"unknown_tagged_fields\", &self.unknown_tagged_fields)\n");
+        }
+        out.push_str("            .finish()\n    }\n}\n\n");
+    }
 
     // ---- Default
     let _ = writeln!(out, "impl Default for {} {{\n    fn default() -> Self {{\n        Self {{", s.name);

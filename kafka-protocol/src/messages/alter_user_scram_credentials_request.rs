@@ -235,7 +235,8 @@ impl crate::testing::Arbitrary for ScramCredentialDeletion {
 /// A `ScramCredentialUpsertion` entry inside [`AlterUserScramCredentialsRequest`].
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ScramCredentialUpsertion {
     /// Wire field `Name`: string, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
@@ -250,6 +251,19 @@ pub struct ScramCredentialUpsertion {
     pub salted_password: Bytes,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for ScramCredentialUpsertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScramCredentialUpsertion")
+            .field("name", &self.name)
+            .field("mechanism", &self.mechanism)
+            .field("iterations", &self.iterations)
+            .field("salt", &self.salt)
+            .field("salted_password", &"<redacted>")
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for ScramCredentialUpsertion {

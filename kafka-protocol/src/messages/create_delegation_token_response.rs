@@ -13,7 +13,8 @@ use crate::wire::{self, FieldRef};
 /// The `CreateDelegationTokenResponse` response body.
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDelegationTokenResponse {
     /// Wire field `ErrorCode`: 16-bit integer, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
@@ -40,6 +41,25 @@ pub struct CreateDelegationTokenResponse {
     pub throttle_time_ms: i32,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for CreateDelegationTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateDelegationTokenResponse")
+            .field("error_code", &self.error_code)
+            .field("principal_type", &self.principal_type)
+            .field("principal_name", &self.principal_name)
+            .field("token_requester_principal_type", &self.token_requester_principal_type)
+            .field("token_requester_principal_name", &self.token_requester_principal_name)
+            .field("issue_timestamp_ms", &self.issue_timestamp_ms)
+            .field("expiry_timestamp_ms", &self.expiry_timestamp_ms)
+            .field("max_timestamp_ms", &self.max_timestamp_ms)
+            .field("token_id", &self.token_id)
+            .field("hmac", &"<redacted>")
+            .field("throttle_time_ms", &self.throttle_time_ms)
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for CreateDelegationTokenResponse {

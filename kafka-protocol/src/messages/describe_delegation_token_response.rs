@@ -244,7 +244,8 @@ impl crate::testing::Arbitrary for DescribedDelegationTokenRenewer {
 /// A `DescribedDelegationToken` entry inside [`DescribeDelegationTokenResponse`].
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DescribedDelegationToken {
     /// Wire field `PrincipalType`: string, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
@@ -269,6 +270,24 @@ pub struct DescribedDelegationToken {
     pub renewers: Vec<DescribedDelegationTokenRenewer>,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for DescribedDelegationToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DescribedDelegationToken")
+            .field("principal_type", &self.principal_type)
+            .field("principal_name", &self.principal_name)
+            .field("token_requester_principal_type", &self.token_requester_principal_type)
+            .field("token_requester_principal_name", &self.token_requester_principal_name)
+            .field("issue_timestamp", &self.issue_timestamp)
+            .field("expiry_timestamp", &self.expiry_timestamp)
+            .field("max_timestamp", &self.max_timestamp)
+            .field("token_id", &self.token_id)
+            .field("hmac", &"<redacted>")
+            .field("renewers", &self.renewers)
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for DescribedDelegationToken {

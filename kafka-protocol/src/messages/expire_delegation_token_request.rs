@@ -14,7 +14,8 @@ use crate::wire::{self, FieldRef};
 /// The `ExpireDelegationTokenRequest` request body.
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ExpireDelegationTokenRequest {
     /// Wire field `Hmac`: byte string, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
@@ -23,6 +24,16 @@ pub struct ExpireDelegationTokenRequest {
     pub expiry_time_period_ms: i64,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for ExpireDelegationTokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExpireDelegationTokenRequest")
+            .field("hmac", &"<redacted>")
+            .field("expiry_time_period_ms", &self.expiry_time_period_ms)
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for ExpireDelegationTokenRequest {

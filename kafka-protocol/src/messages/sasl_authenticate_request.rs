@@ -13,13 +13,23 @@ use crate::wire::{self, FieldRef};
 /// The `SaslAuthenticateRequest` request body.
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SaslAuthenticateRequest {
     /// Wire field `AuthBytes`: byte string, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
     pub auth_bytes: Bytes,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for SaslAuthenticateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslAuthenticateRequest")
+            .field("auth_bytes", &"<redacted>")
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for SaslAuthenticateRequest {

@@ -13,7 +13,8 @@ use crate::wire::{self, FieldRef};
 /// The `SaslAuthenticateResponse` response body.
 ///
 /// Build one with `Default::default()` and the `with_*` setters.
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` output hides credential fields.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SaslAuthenticateResponse {
     /// Wire field `ErrorCode`: 16-bit integer, sent in versions 0+. Encoding a non-default value in a version that lacks it is an error.
@@ -26,6 +27,18 @@ pub struct SaslAuthenticateResponse {
     pub session_lifetime_ms: i64,
     /// Tagged fields with tags this crate does not know, kept so re-encoding preserves them.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
+}
+
+impl std::fmt::Debug for SaslAuthenticateResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslAuthenticateResponse")
+            .field("error_code", &self.error_code)
+            .field("error_message", &self.error_message)
+            .field("auth_bytes", &"<redacted>")
+            .field("session_lifetime_ms", &self.session_lifetime_ms)
+            .field("unknown_tagged_fields", &self.unknown_tagged_fields)
+            .finish()
+    }
 }
 
 impl Default for SaslAuthenticateResponse {
