@@ -45,7 +45,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
             } else if let Some(code) = ctx.injected_error(&topic_data.name, part.index) {
                 Err((code, None))
             } else {
-                append(ctx, &topic_data.name, part.index, part.records.as_deref().unwrap_or_default())
+                append(ctx, &topic_data.name, part.index, part.records.clone().unwrap_or_default())
             };
             match result {
                 Ok(appended) => {
@@ -90,7 +90,7 @@ struct Appended {
     log_start_offset: i64,
 }
 
-fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -> Result<Appended, (i16, Option<String>)> {
+fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::Bytes) -> Result<Appended, (i16, Option<String>)> {
     let broker = ctx.broker;
     leader_check(ctx.state, ctx.state.topics.get(topic_name), partition, broker).map_err(|c| (c, None))?;
     let topic = ctx.state.topics.get_mut(topic_name).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
@@ -101,7 +101,7 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
             Some(format!("batch of {} bytes exceeds max.message.bytes={max} of topic {topic_name:?}", records.len())),
         ));
     }
-    let header = batch::validate_produce(records).map_err(|e| {
+    let header = batch::validate_produce(&records).map_err(|e| {
         tracing::debug!(topic = topic_name, partition, "rejected batch: {e}");
         (e.code(), Some(e.to_string()))
     })?;
@@ -110,7 +110,7 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     // Idempotence and transactions (KIP-98): producer epoch and sequence checks, duplicates
     // answered with the original offsets, transactional writes only to added partitions.
-    let mut info = BatchProducerInfo::parse(records).ok_or((codes::CORRUPT_MESSAGE, None))?;
+    let mut info = BatchProducerInfo::parse(&records).ok_or((codes::CORRUPT_MESSAGE, None))?;
     if let Some(t) = log_append_time {
         info.max_timestamp = t;
     }
@@ -127,7 +127,7 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
         Ok(AppendDecision::Append) => {}
     }
     let base_offset = p.log.log_end_offset();
-    let bytes = batch::prepare_for_log(records, base_offset, p.leader_epoch, log_append_time);
+    let bytes = batch::prepare_for_log(&records, base_offset, p.leader_epoch, log_append_time);
     if let Some(store) = &ctx.state.store {
         store.append(topic_name, partition, bytes.clone());
     }

@@ -72,7 +72,7 @@ impl PartitionLog {
     /// Appends a batch already patched with `base_offset == self.log_end_offset()`.
     pub(crate) fn append(&mut self, header: &BatchHeader, bytes: Bytes, leader_epoch: i32) {
         let base = self.log_end_offset;
-        let last = header.last_offset(base);
+        let last = base.saturating_add(i64::from(header.last_offset_delta));
         if self.epoch_starts.last().is_none_or(|(e, _)| *e < leader_epoch) {
             self.epoch_starts.push((leader_epoch, base));
         }
@@ -83,8 +83,8 @@ impl PartitionLog {
             max_timestamp: header.max_timestamp,
             leader_epoch,
             producer_id: header.producer_id,
-            is_transactional: header.is_transactional(),
-            is_control: header.is_control(),
+            is_transactional: header.is_transactional,
+            is_control: header.is_control,
             bytes,
         });
         self.log_end_offset = last.saturating_add(1);

@@ -230,7 +230,7 @@ fn restore_log(log: &mut PartitionLog, path: &Path) -> Result<(), String> {
     };
     let mut pos = 0usize;
     while pos < data.len() {
-        let header = crate::batch::read_header(&data[pos..]).map_err(|e| format!("{}: {e}", path.display()))?;
+        let header = crate::batch::read_header(&data.slice(pos..)).map_err(|e| format!("{}: {e}", path.display()))?;
         let len = usize::try_from(header.batch_length).unwrap_or(0).saturating_add(crate::batch::LOG_OVERHEAD);
         let Some(bytes) = data.get(pos..pos + len) else {
             // A torn final write: keep what is whole.
