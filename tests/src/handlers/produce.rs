@@ -118,9 +118,12 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: &[u8]) -
     match p.txn.validate_append(&info) {
         Err(e) => return Err((e.code(), Some(e.to_string()))),
         Ok(AppendDecision::Duplicate { base_offset, timestamp, .. }) => {
+            // Kafka answers a duplicate with the original batch's recorded timestamp as
+            // log_append_time_ms, whatever the topic's timestamp type (checked against Kafka
+            // 4.3 by tests/differential.rs).
             return Ok(Appended {
                 base_offset,
-                log_append_time: log_append_time.map(|_| timestamp),
+                log_append_time: Some(timestamp),
                 log_start_offset: p.log.log_start_offset(),
             });
         }
