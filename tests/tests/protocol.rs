@@ -487,8 +487,9 @@ async fn create_partitions_grows_topics() {
     let cluster = Cluster::builder().brokers(2).topic("t", 2, 2).build().await.unwrap();
     let mut c = client(&cluster, 1).await;
     let req = CreatePartitionsRequest::default().with_topics(vec![
-        CreatePartitionsTopic::default().with_name("t".into()).with_count(5),
-        CreatePartitionsTopic::default().with_name("nope".into()).with_count(5),
+        // Null assignments: the broker places replicas (an empty list would be rejected).
+        CreatePartitionsTopic::default().with_name("t".into()).with_count(5).with_assignments(None),
+        CreatePartitionsTopic::default().with_name("nope".into()).with_count(5).with_assignments(None),
     ]);
     let resp = c.send(&req, 3).await.unwrap();
     assert_eq!(resp.results.iter().map(|r| r.error_code).collect::<Vec<_>>(), vec![0, codes::UNKNOWN_TOPIC_OR_PARTITION]);
