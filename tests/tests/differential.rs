@@ -560,16 +560,23 @@ async fn create_delete_and_grow_topics() {
     assert_same("CreateTopics v7 unknown config key", &norm_create_topics(real), &norm_create_topics(ours), &[]);
 
     // CreatePartitions: grow 2 -> 3, shrink 3 -> 1, unknown topic.
+    // The generated default for `assignments` is an empty list, not null.
     let grow = |name: &str, count: i32| {
         CreatePartitionsRequest::default()
             .with_timeout_ms(10_000)
-            .with_topics(vec![CreatePartitionsTopic::default().with_name(name.into()).with_count(count)])
+            .with_topics(vec![CreatePartitionsTopic::default().with_name(name.into()).with_count(count).with_assignments(None)])
     };
     let norm_cp = |mut r: CreatePartitionsResponse| {
         r.throttle_time_ms = 0;
         r.results.iter_mut().for_each(|t| t.error_message = None);
         r
     };
+    let empty = CreatePartitionsRequest::default()
+        .with_timeout_ms(10_000)
+        .with_topics(vec![CreatePartitionsTopic::default().with_name(new.clone()).with_count(3).with_assignments(Some(vec![]))]);
+    let (real, ours) = p.both(&empty, 3).await;
+    assert_eq!(real.results[0].error_code, 39, "INVALID_REPLICA_ASSIGNMENT for 0 assignments: {real:?}");
+    assert_same("CreatePartitions v3 empty assignment list", &norm_cp(real), &norm_cp(ours), &[]);
     for (what, name, count) in [("grow", new.clone(), 3), ("shrink", new.clone(), 1), ("unknown", p.name("nope"), 2)] {
         let (real, ours) = p.both(&grow(&name, count), 3).await;
         assert_same(&format!("CreatePartitions v3 {what}"), &norm_cp(real), &norm_cp(ours), &[]);
