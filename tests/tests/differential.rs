@@ -364,6 +364,9 @@ fn fetch_req(topic: &str, partition: i32, offset: i64) -> FetchRequest {
             .with_current_leader_epoch(-1)])])
 }
 
+/// One decoded record: (offset, timestamp, key, value, headers).
+type DecodedRecord = (i64, i64, Option<Bytes>, Option<Bytes>, Vec<(String, Option<Bytes>)>);
+
 /// What a Fetch partition says, with records decoded (raw bytes differ legitimately).
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug
@@ -374,7 +377,7 @@ struct FetchedPartition {
     high_watermark: i64,
     last_stable_offset: i64,
     log_start_offset: i64,
-    records: Vec<(i64, i64, Option<Bytes>, Option<Bytes>, Vec<(String, Option<Bytes>)>)>,
+    records: Vec<DecodedRecord>,
 }
 
 fn fetched(f: &FetchResponse) -> (i16, Vec<FetchedPartition>) {
