@@ -651,6 +651,16 @@ async fn produce_fetch_and_list_offsets() {
         assert_same(&format!("Fetch v{v} out of range"), &fetched(&real), &fetched(&ours), &[]);
     }
 
+    // At the log end offset: no records, no error.
+    let (real, ours) = p.both(&fetch_req(&topic, 0, 6), 12).await;
+    assert_same("Fetch v12 at log end", &fetched(&real), &fetched(&ours), &[]);
+    // Unknown topic by name.
+    let (real, ours) = p.both(&fetch_req(&p.name("no-such-topic"), 0, 0), 12).await;
+    assert_same("Fetch v12 unknown topic", &fetched(&real), &fetched(&ours), &[]);
+    // Unknown partition of a known topic.
+    let (real, ours) = p.both(&list_offsets_req(&p.name("no-such-topic"), -1), 7).await;
+    assert_same("ListOffsets v7 unknown topic", &norm_list_offsets(real), &norm_list_offsets(ours), &[]);
+
     // ListOffsets v7: earliest, latest, by timestamp (second batch's first record), max timestamp.
     for (what, ts) in [("earliest", -2), ("latest", -1), ("by timestamp", t0 + 10), ("max timestamp", -3), ("after last", t0 + 100)] {
         let (real, ours) = p.both(&list_offsets_req(&topic, ts), 7).await;
@@ -828,6 +838,20 @@ async fn classic_consumer_group_lifecycle() {
         }
         r
     };
+    // Error paths: unknown member, wrong generation on SyncGroup, unknown group.
+    let (real, ours) = p.both(&hb("no-such-member", 1), 3).await;
+    assert_eq!(real.error_code, ours.error_code, "Heartbeat v3 unknown member (real {real:?}, ours {ours:?})");
+    let (real, ours) = p.each(&sync(&rid, generation.0 + 7), &sync(&oid, generation.1 + 7), 3).await;
+    assert_same("SyncGroup v3 wrong generation", &norm_sync(real), &norm_sync(ours), &[]);
+    let unknown_group = DescribeGroupsRequest::default().with_groups(vec![p.name("no-such-group")]);
+    let (real, ours) = p.both(&unknown_group, 5).await;
+    assert_same("DescribeGroups v5 unknown group", &norm_dg(real, &rid), &norm_dg(ours, &oid), &[]);
+    let of_unknown = OffsetFetchRequest::default().with_group_id(p.name("no-such-group")).with_topics(Some(vec![
+        OffsetFetchRequestTopic::default().with_name(topic.clone()).with_partition_indexes(vec![0]),
+    ]));
+    let (real, ours) = p.both(&of_unknown, 7).await;
+    assert_same("OffsetFetch v7 unknown group", &norm_of(real), &norm_of(ours), &[]);
+
     let (real, ours) = p.both(&describe, 5).await;
     assert_same("DescribeGroups v5 stable", &norm_dg(real, &rid), &norm_dg(ours, &oid), &[]);
 
@@ -856,6 +880,11 @@ async fn classic_consumer_group_lifecycle() {
     assert_same("DescribeGroups v5 after leave", &norm_dg(real, &rid), &norm_dg(ours, &oid), &[]);
     let (real, ours) = p.both(&fetch, 7).await;
     assert_same("OffsetFetch v7 after leave", &norm_of(real), &norm_of(ours), &[]);
+    // A simple (generation -1, no member) commit to the now empty group is accepted.
+    let (real, ours) = p.both(&commit("", -1), 7).await;
+    assert_same("OffsetCommit v7 simple commit to empty group", &norm_commit(real), &norm_commit(ours), &[]);
+    let (real, ours) = p.both(&ListGroupsRequest::default(), 4).await;
+    assert_same("ListGroups v4 after leave", &norm_lg(real, &prefix), &norm_lg(ours, &prefix), &[]);
 }
 
 #[tokio::test]
