@@ -640,6 +640,16 @@ async fn produce_fetch_and_list_offsets() {
     assert_eq!(real.responses[0].partition_responses[0].error_code, 3, "{real:?}");
     assert_same("Produce v9 unknown partition", &norm_produce(real), &norm_produce(ours), &[]);
 
+    // Produce never auto-creates: unknown topic.
+    let missing = p.name("produce-missing");
+    let (real, ours) = p.both(&produce_req(&missing, 0, batch(t0, "d"), 1), 9).await;
+    assert_same("Produce v9 unknown topic", &norm_produce(real), &norm_produce(ours), &[]);
+    let (real, ours) = p.both(&metadata_req(Some(&[&missing]), false), 12).await;
+    assert_same("Metadata v12 after produce to unknown topic", &norm_metadata(real, &p.prefix), &norm_metadata(ours, &p.prefix), &[]);
+    // Invalid acks.
+    let (real, ours) = p.both(&produce_req(&topic, 0, batch(t0, "e"), 2), 9).await;
+    assert_same("Produce v9 acks=2", &norm_produce(real), &norm_produce(ours), &[]);
+
     // Fetch from 0 at v12 and v4: decoded records and offsets.
     for v in [12, 4] {
         let (real, ours) = p.both(&fetch_req(&topic, 0, 0), v).await;
@@ -838,6 +848,13 @@ async fn classic_consumer_group_lifecycle() {
         }
         r
     };
+    // Error paths: session timeout below group.min.session.timeout.ms, other protocol type.
+    let (real, ours) = p.both(&join("").with_session_timeout_ms(1_000), 5).await;
+    assert_same("JoinGroup v5 session timeout too small", &norm_join(real), &norm_join(ours), &[]);
+    let (real, ours) = p.both(&join("").with_protocol_type("connect".into()), 5).await;
+    assert_same("JoinGroup v5 inconsistent protocol type", &norm_join(real), &norm_join(ours), &[]);
+    let (real, ours) = p.each(&commit(&rid, generation.0 + 3), &commit(&oid, generation.1 + 3), 7).await;
+    assert_same("OffsetCommit v7 wrong generation", &norm_commit(real), &norm_commit(ours), &[]);
     // Error paths: unknown member, wrong generation on SyncGroup, unknown group.
     let (real, ours) = p.both(&hb("no-such-member", 1), 3).await;
     assert_eq!(real.error_code, ours.error_code, "Heartbeat v3 unknown member (real {real:?}, ours {ours:?})");
