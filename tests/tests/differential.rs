@@ -27,7 +27,9 @@ use kafka_testkit::protocol::messages::join_group_request::JoinGroupRequestProto
 use kafka_testkit::protocol::messages::leave_group_request::MemberIdentity;
 use kafka_testkit::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_testkit::protocol::messages::metadata_request::MetadataRequestTopic;
-use kafka_testkit::protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+use kafka_testkit::protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
 use kafka_testkit::protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_testkit::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_testkit::protocol::messages::sync_group_request::SyncGroupRequestAssignment;
@@ -91,8 +93,16 @@ impl Pair {
 
     /// Sends `request` at `version` to both brokers: (real, ours).
     async fn both<R: Request + Debug>(&mut self, request: &R, version: i16) -> (R::Response, R::Response) {
-        let real = self.real.send(request, version).await.unwrap_or_else(|e| panic!("real Kafka, {request:?} v{version}: {e}"));
-        let ours = self.ours.send(request, version).await.unwrap_or_else(|e| panic!("our broker, {request:?} v{version}: {e}"));
+        let real = self
+            .real
+            .send(request, version)
+            .await
+            .unwrap_or_else(|e| panic!("real Kafka, {request:?} v{version}: {e}"));
+        let ours = self
+            .ours
+            .send(request, version)
+            .await
+            .unwrap_or_else(|e| panic!("our broker, {request:?} v{version}: {e}"));
         (real, ours)
     }
 
@@ -210,7 +220,11 @@ fn assert_same<T: Debug>(what: &str, real: &T, ours: &T, known: &[Known]) {
         if a == b {
             continue;
         }
-        let line = format!("  {key}: real={} ours={}", a.map_or("<absent>", String::as_str), b.map_or("<absent>", String::as_str));
+        let line = format!(
+            "  {key}: real={} ours={}",
+            a.map_or("<absent>", String::as_str),
+            b.map_or("<absent>", String::as_str)
+        );
         if let Some((_, k)) = known_res.iter().find(|(re, _)| re.is_match(key)) {
             excused.entry(k.why).or_default().push(line);
         } else {
@@ -220,9 +234,16 @@ fn assert_same<T: Debug>(what: &str, real: &T, ours: &T, known: &[Known]) {
     for (why, lines) in &excused {
         let shown = lines.iter().take(3).cloned().collect::<Vec<_>>().join("\n");
         let more = lines.len().saturating_sub(3);
-        println!("[{what}] known difference ({why}; DIFFERENCES.md):\n{shown}{}", if more > 0 { format!("\n  ... {more} more") } else { String::new() });
+        println!(
+            "[{what}] known difference ({why}; DIFFERENCES.md):\n{shown}{}",
+            if more > 0 { format!("\n  ... {more} more") } else { String::new() }
+        );
     }
-    assert!(diffs.is_empty(), "[{what}] responses differ (real vs ours):\n{}\nreal: {real:#?}\nours: {ours:#?}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "[{what}] responses differ (real vs ours):\n{}\nreal: {real:#?}\nours: {ours:#?}",
+        diffs.join("\n")
+    );
     println!("[{what}] same");
 }
 
@@ -240,7 +261,9 @@ fn valid0(v: &mut i32) {
 /// `auto_create` is only sent at v4+; below that the field must keep its default (true).
 fn metadata_req(topics: Option<&[&str]>, auto_create: bool) -> MetadataRequest {
     MetadataRequest::default()
-        .with_topics(topics.map(|ts| ts.iter().map(|t| MetadataRequestTopic::default().with_name(Some((*t).into()))).collect()))
+        .with_topics(
+            topics.map(|ts| ts.iter().map(|t| MetadataRequestTopic::default().with_name(Some((*t).into()))).collect()),
+        )
         .with_allow_auto_topic_creation(auto_create)
 }
 
@@ -356,12 +379,14 @@ fn fetch_req(topic: &str, partition: i32, offset: i64) -> FetchRequest {
         .with_min_bytes(1)
         .with_max_bytes(1 << 20)
         .with_session_epoch(-1)
-        .with_topics(vec![FetchTopic::default().with_topic(topic.into()).with_partitions(vec![FetchPartition::default()
-            .with_partition(partition)
-            .with_fetch_offset(offset)
-            .with_partition_max_bytes(1 << 20)
-            .with_log_start_offset(-1)
-            .with_current_leader_epoch(-1)])])
+        .with_topics(vec![FetchTopic::default().with_topic(topic.into()).with_partitions(vec![
+            FetchPartition::default()
+                .with_partition(partition)
+                .with_fetch_offset(offset)
+                .with_partition_max_bytes(1 << 20)
+                .with_log_start_offset(-1)
+                .with_current_leader_epoch(-1),
+        ])])
 }
 
 /// One decoded record: (offset, timestamp, key, value, headers).
@@ -462,16 +487,24 @@ async fn api_versions_ours_is_a_subset_of_real() {
         let mut problems = Vec::new();
         let mut report = Vec::new();
         for k in &ours.api_keys {
-            let name = kafka_testkit::ApiKey::from_i16(k.api_key).map_or_else(|| format!("key {}", k.api_key), |a| format!("{a:?}"));
+            let name = kafka_testkit::ApiKey::from_i16(k.api_key)
+                .map_or_else(|| format!("key {}", k.api_key), |a| format!("{a:?}"));
             match theirs.get(&k.api_key) {
-                None => problems.push(format!("{name}: we advertise {}..={}, real Kafka does not serve it", k.min_version, k.max_version)),
+                None => problems.push(format!(
+                    "{name}: we advertise {}..={}, real Kafka does not serve it",
+                    k.min_version, k.max_version
+                )),
                 Some(&(min, max)) => {
                     if k.max_version > max {
-                        problems.push(format!("{name}: ours {}..={}, real {min}..={max}", k.min_version, k.max_version));
+                        problems
+                            .push(format!("{name}: ours {}..={}, real {min}..={max}", k.min_version, k.max_version));
                     } else if k.min_version < min {
                         // Kafka 4.0 removed old versions (KIP-896); ours still serves them for
                         // older-client tests. Known difference, see DIFFERENCES.md "ApiVersions".
-                        report.push(format!("{name}: ours {}..={}, real {min}..={max} (ours keeps versions KIP-896 removed)", k.min_version, k.max_version));
+                        report.push(format!(
+                            "{name}: ours {}..={}, real {min}..={max} (ours keeps versions KIP-896 removed)",
+                            k.min_version, k.max_version
+                        ));
                     } else if (k.min_version, k.max_version) != (min, max) {
                         report.push(format!("{name}: ours {}..={}, real {min}..={max}", k.min_version, k.max_version));
                     }
@@ -481,12 +514,17 @@ async fn api_versions_ours_is_a_subset_of_real() {
         let ours_keys: BTreeSet<i16> = ours.api_keys.iter().map(|k| k.api_key).collect();
         for (key, (min, max)) in &theirs {
             if !ours_keys.contains(key) {
-                let name = kafka_testkit::ApiKey::from_i16(*key).map_or_else(|| format!("key {key}"), |a| format!("{a:?}"));
+                let name =
+                    kafka_testkit::ApiKey::from_i16(*key).map_or_else(|| format!("key {key}"), |a| format!("{a:?}"));
                 report.push(format!("{name}: not served by ours (real {min}..={max})"));
             }
         }
         println!("ApiVersions v{v} report (ours narrower than real, by design):\n  {}", report.join("\n  "));
-        assert!(problems.is_empty(), "ApiVersions v{v}: we advertise versions real Kafka does not:\n  {}", problems.join("\n  "));
+        assert!(
+            problems.is_empty(),
+            "ApiVersions v{v}: we advertise versions real Kafka does not:\n  {}",
+            problems.join("\n  ")
+        );
     }
 }
 
@@ -499,16 +537,31 @@ async fn metadata_all_one_and_unknown_topics() {
     for v in [12, 1] {
         // All topics (null list), filtered to this test's topics.
         let (real, ours) = p.both(&metadata_req(None, v < 4), v).await;
-        assert_same(&format!("Metadata v{v} all topics"), &norm_metadata(real, &prefix), &norm_metadata(ours, &prefix), &[]);
+        assert_same(
+            &format!("Metadata v{v} all topics"),
+            &norm_metadata(real, &prefix),
+            &norm_metadata(ours, &prefix),
+            &[],
+        );
         // One existing topic.
         let (real, ours) = p.both(&metadata_req(Some(&[&existing]), v < 4), v).await;
-        assert_same(&format!("Metadata v{v} one topic"), &norm_metadata(real, &prefix), &norm_metadata(ours, &prefix), &[]);
+        assert_same(
+            &format!("Metadata v{v} one topic"),
+            &norm_metadata(real, &prefix),
+            &norm_metadata(ours, &prefix),
+            &[],
+        );
     }
     // Unknown topic, auto-create off (v4+ only): UNKNOWN_TOPIC_OR_PARTITION, nothing created.
     let unknown = p.name("unknown-off");
     let (real, ours) = p.both(&metadata_req(Some(&[&unknown]), false), 12).await;
     assert_eq!(real.topics[0].error_code, 3, "real: {real:?}");
-    assert_same("Metadata v12 unknown, auto-create off", &norm_metadata(real, &prefix), &norm_metadata(ours, &prefix), &[]);
+    assert_same(
+        "Metadata v12 unknown, auto-create off",
+        &norm_metadata(real, &prefix),
+        &norm_metadata(ours, &prefix),
+        &[],
+    );
     // Unknown topic, auto-create on at v12 and (always on) at v1.
     for (v, base) in [(12, "auto-v12"), (1, "auto-v1")] {
         let topic = p.name(base);
@@ -521,10 +574,20 @@ async fn metadata_all_one_and_unknown_topics() {
             pattern: r"^topics\[0\]\.(error_code|partitions)",
             why: "Metadata auto-create: real answers the creating request without partitions",
         }];
-        assert_same(&format!("Metadata v{v} unknown, auto-create on"), &norm_metadata(real, &prefix), &norm_metadata(ours, &prefix), &async_create);
+        assert_same(
+            &format!("Metadata v{v} unknown, auto-create on"),
+            &norm_metadata(real, &prefix),
+            &norm_metadata(ours, &prefix),
+            &async_create,
+        );
         p.wait_ready(&topic, 1).await;
         let (real, ours) = p.both(&metadata_req(Some(&[&topic]), v < 4), v).await;
-        assert_same(&format!("Metadata v{v} after auto-create"), &norm_metadata(real, &prefix), &norm_metadata(ours, &prefix), &[]);
+        assert_same(
+            &format!("Metadata v{v} after auto-create"),
+            &norm_metadata(real, &prefix),
+            &norm_metadata(ours, &prefix),
+            &[],
+        );
     }
 }
 
@@ -534,12 +597,18 @@ async fn create_delete_and_grow_topics() {
     let prefix = p.prefix.clone();
     let create = |name: &str, partitions: i32, validate_only: bool, configs: &[(&str, &str)]| {
         CreateTopicsRequest::default().with_timeout_ms(10_000).with_validate_only(validate_only).with_topics(vec![
-            CreatableTopic::default().with_name(name.into()).with_num_partitions(partitions).with_replication_factor(1).with_configs(
-                configs
-                    .iter()
-                    .map(|(k, v)| CreatableTopicConfig::default().with_name((*k).into()).with_value(Some((*v).into())))
-                    .collect(),
-            ),
+            CreatableTopic::default()
+                .with_name(name.into())
+                .with_num_partitions(partitions)
+                .with_replication_factor(1)
+                .with_configs(
+                    configs
+                        .iter()
+                        .map(|(k, v)| {
+                            CreatableTopicConfig::default().with_name((*k).into()).with_value(Some((*v).into()))
+                        })
+                        .collect(),
+                ),
         ])
     };
     let new = p.name("new");
@@ -577,18 +646,21 @@ async fn create_delete_and_grow_topics() {
     // CreatePartitions: grow 2 -> 3, shrink 3 -> 1, unknown topic.
     // The generated default for `assignments` is an empty list, not null.
     let grow = |name: &str, count: i32| {
-        CreatePartitionsRequest::default()
-            .with_timeout_ms(10_000)
-            .with_topics(vec![CreatePartitionsTopic::default().with_name(name.into()).with_count(count).with_assignments(None)])
+        CreatePartitionsRequest::default().with_timeout_ms(10_000).with_topics(vec![CreatePartitionsTopic::default()
+            .with_name(name.into())
+            .with_count(count)
+            .with_assignments(None)])
     };
     let norm_cp = |mut r: CreatePartitionsResponse| {
         r.throttle_time_ms = 0;
         r.results.iter_mut().for_each(|t| t.error_message = None);
         r
     };
-    let empty = CreatePartitionsRequest::default()
-        .with_timeout_ms(10_000)
-        .with_topics(vec![CreatePartitionsTopic::default().with_name(new.clone()).with_count(3).with_assignments(Some(vec![]))]);
+    let empty =
+        CreatePartitionsRequest::default().with_timeout_ms(10_000).with_topics(vec![CreatePartitionsTopic::default()
+            .with_name(new.clone())
+            .with_count(3)
+            .with_assignments(Some(vec![]))]);
     let (real, ours) = p.both(&empty, 3).await;
     assert_eq!(real.results[0].error_code, 39, "INVALID_REPLICA_ASSIGNMENT for 0 assignments: {real:?}");
     assert_same("CreatePartitions v3 empty assignment list", &norm_cp(real), &norm_cp(ours), &[]);
@@ -609,15 +681,18 @@ async fn create_delete_and_grow_topics() {
         });
         r
     };
-    let (real, ours) = p.both(&DeleteTopicsRequest::default().with_timeout_ms(10_000).with_topic_names(vec![new.clone()]), 4).await;
+    let (real, ours) =
+        p.both(&DeleteTopicsRequest::default().with_timeout_ms(10_000).with_topic_names(vec![new.clone()]), 4).await;
     assert_same("DeleteTopics v4 existing", &norm_dt(real), &norm_dt(ours), &[]);
     let unknown = p.name("never-created");
-    let (real, ours) = p.both(&DeleteTopicsRequest::default().with_timeout_ms(10_000).with_topic_names(vec![unknown.clone()]), 4).await;
+    let (real, ours) = p
+        .both(&DeleteTopicsRequest::default().with_timeout_ms(10_000).with_topic_names(vec![unknown.clone()]), 4)
+        .await;
     assert_eq!(real.responses[0].error_code, 3, "{real:?}");
     assert_same("DeleteTopics v4 unknown", &norm_dt(real), &norm_dt(ours), &[]);
-    let v6 = DeleteTopicsRequest::default().with_timeout_ms(10_000).with_topics(vec![
-        delete_topics_request::DeleteTopicState::default().with_name(Some(unknown.clone())),
-    ]);
+    let v6 = DeleteTopicsRequest::default()
+        .with_timeout_ms(10_000)
+        .with_topics(vec![delete_topics_request::DeleteTopicState::default().with_name(Some(unknown.clone()))]);
     let (real, ours) = p.both(&v6, 6).await;
     assert_same("DeleteTopics v6 unknown", &norm_dt(real), &norm_dt(ours), &[]);
 }
@@ -645,7 +720,12 @@ async fn produce_fetch_and_list_offsets() {
     let (real, ours) = p.both(&produce_req(&missing, 0, batch(t0, "d"), 1), 9).await;
     assert_same("Produce v9 unknown topic", &norm_produce(real), &norm_produce(ours), &[]);
     let (real, ours) = p.both(&metadata_req(Some(&[&missing]), false), 12).await;
-    assert_same("Metadata v12 after produce to unknown topic", &norm_metadata(real, &p.prefix), &norm_metadata(ours, &p.prefix), &[]);
+    assert_same(
+        "Metadata v12 after produce to unknown topic",
+        &norm_metadata(real, &p.prefix),
+        &norm_metadata(ours, &p.prefix),
+        &[],
+    );
     // Invalid acks.
     let (real, ours) = p.both(&produce_req(&topic, 0, batch(t0, "e"), 2), 9).await;
     assert_same("Produce v9 acks=2", &norm_produce(real), &norm_produce(ours), &[]);
@@ -672,7 +752,9 @@ async fn produce_fetch_and_list_offsets() {
     assert_same("ListOffsets v7 unknown topic", &norm_list_offsets(real), &norm_list_offsets(ours), &[]);
 
     // ListOffsets v7: earliest, latest, by timestamp (second batch's first record), max timestamp.
-    for (what, ts) in [("earliest", -2), ("latest", -1), ("by timestamp", t0 + 10), ("max timestamp", -3), ("after last", t0 + 100)] {
+    for (what, ts) in
+        [("earliest", -2), ("latest", -1), ("by timestamp", t0 + 10), ("max timestamp", -3), ("after last", t0 + 100)]
+    {
         let (real, ours) = p.both(&list_offsets_req(&topic, ts), 7).await;
         assert_same(&format!("ListOffsets v7 {what}"), &norm_list_offsets(real), &norm_list_offsets(ours), &[]);
     }
@@ -697,7 +779,8 @@ async fn coordinator_and_idempotent_producer() {
     let real = real.expect("real Kafka finds a group coordinator within 10 s");
     let ours = p.ours.send(&v3, 3).await.expect("our FindCoordinator");
     assert_same("FindCoordinator v3 group", &norm_find_coordinator(real), &norm_find_coordinator(ours), &[]);
-    let v4 = FindCoordinatorRequest::default().with_key_type(0).with_coordinator_keys(vec![group.clone(), p.name("group2")]);
+    let v4 =
+        FindCoordinatorRequest::default().with_key_type(0).with_coordinator_keys(vec![group.clone(), p.name("group2")]);
     let (real, ours) = p.both(&v4, 4).await;
     assert_same("FindCoordinator v4 group", &norm_find_coordinator(real), &norm_find_coordinator(ours), &[]);
 
@@ -708,7 +791,10 @@ async fn coordinator_and_idempotent_producer() {
         r
     };
     // The generated default transactional id is "" (not null): INVALID_REQUEST on both.
-    let empty = InitProducerIdRequest::default().with_transaction_timeout_ms(60_000).with_producer_id(-1).with_producer_epoch(-1);
+    let empty = InitProducerIdRequest::default()
+        .with_transaction_timeout_ms(60_000)
+        .with_producer_id(-1)
+        .with_producer_epoch(-1);
     let (real, ours) = p.both(&empty, 4).await;
     assert_eq!(real.error_code, 42, "INVALID_REQUEST for an empty transactional id: {real:?}");
     assert_same("InitProducerId v4 empty transactional id", &norm_init(real), &norm_init(ours), &[]);
@@ -726,7 +812,10 @@ async fn coordinator_and_idempotent_producer() {
     let (real, ours) = p.each(&send(rpid, 0), &send(opid, 0), 9).await;
     assert_same("Produce v9 idempotent seq 0", &norm_produce(real), &norm_produce(ours), &[]);
     let (real, ours) = p.each(&send(rpid, 0), &send(opid, 0), 9).await;
-    assert_eq!(real.responses[0].partition_responses[0].base_offset, 0, "duplicate returns the original offset: {real:?}");
+    assert_eq!(
+        real.responses[0].partition_responses[0].base_offset, 0,
+        "duplicate returns the original offset: {real:?}"
+    );
     assert_same("Produce v9 idempotent duplicate", &norm_produce(real), &norm_produce(ours), &[]);
     let (real, ours) = p.each(&send(rpid, 10), &send(opid, 10), 9).await;
     assert_eq!(real.responses[0].partition_responses[0].error_code, 45, "OUT_OF_ORDER_SEQUENCE_NUMBER: {real:?}");
@@ -757,7 +846,9 @@ async fn classic_consumer_group_lifecycle() {
             .with_rebalance_timeout_ms(10_000)
             .with_member_id(member.into())
             .with_protocol_type("consumer".into())
-            .with_protocols(vec![JoinGroupRequestProtocol::default().with_name("range".into()).with_metadata(metadata.clone())])
+            .with_protocols(vec![JoinGroupRequestProtocol::default()
+                .with_name("range".into())
+                .with_metadata(metadata.clone())])
     };
     // Member ids differ; map "own id" / "other" / "" so structure can be compared.
     let norm_join = |mut r: JoinGroupResponse| {
@@ -799,7 +890,10 @@ async fn classic_consumer_group_lifecycle() {
     assert_same("SyncGroup v3", &norm_sync(real), &norm_sync(ours), &[]);
 
     let hb = |member: &str, generation: i32| {
-        HeartbeatRequest::default().with_group_id(group.clone()).with_generation_id(generation).with_member_id(member.into())
+        HeartbeatRequest::default()
+            .with_group_id(group.clone())
+            .with_generation_id(generation)
+            .with_member_id(member.into())
     };
     let (real, ours) = p.each(&hb(&rid, generation.0), &hb(&oid, generation.1), 3).await;
     assert_eq!((real.error_code, ours.error_code), (0, 0), "Heartbeat v3");
