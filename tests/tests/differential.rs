@@ -552,6 +552,17 @@ async fn metadata_all_one_and_unknown_topics() {
             &[],
         );
     }
+    // Authorized operations (v8+; no authorizer on either side).
+    let ops = metadata_req(Some(&[&existing]), false)
+        .with_include_topic_authorized_operations(true)
+        .with_include_cluster_authorized_operations(true);
+    let (real, ours) = p.both(&ops, 10).await;
+    assert_same(
+        "Metadata v10 topic authorized operations",
+        &norm_metadata(real, &prefix),
+        &norm_metadata(ours, &prefix),
+        &[],
+    );
     // Unknown topic, auto-create off (v4+ only): UNKNOWN_TOPIC_OR_PARTITION, nothing created.
     let unknown = p.name("unknown-off");
     let (real, ours) = p.both(&metadata_req(Some(&[&unknown]), false), 12).await;
@@ -703,6 +714,18 @@ async fn produce_fetch_and_list_offsets() {
     let topic = p.name("data");
     p.create_topic(&topic, 1).await;
     let t0 = 1_700_000_000_000;
+    // An empty partition: every ListOffsets spec, and Fetch from 0.
+    for (what, ts) in [("earliest", -2), ("latest", -1), ("by timestamp", t0), ("max timestamp", -3)] {
+        let (real, ours) = p.both(&list_offsets_req(&topic, ts), 7).await;
+        assert_same(
+            &format!("ListOffsets v7 {what} on an empty partition"),
+            &norm_list_offsets(real),
+            &norm_list_offsets(ours),
+            &[],
+        );
+    }
+    let (real, ours) = p.both(&fetch_req(&topic, 0, 0), 12).await;
+    assert_same("Fetch v12 empty partition", &fetched(&real), &fetched(&ours), &[]);
     // acks=1 then acks=-1: base offsets 0 and 3.
     let (real, ours) = p.both(&produce_req(&topic, 0, batch(t0, "a"), 1), 9).await;
     assert_eq!(real.responses[0].partition_responses[0].base_offset, 0, "{real:?}");
@@ -758,6 +781,24 @@ async fn produce_fetch_and_list_offsets() {
         let (real, ours) = p.both(&list_offsets_req(&topic, ts), 7).await;
         assert_same(&format!("ListOffsets v7 {what}"), &norm_list_offsets(real), &norm_list_offsets(ours), &[]);
     }
+
+    // read_committed on a non-transactional log: LSO = high watermark, same records.
+    let mut committed = fetch_req(&topic, 0, 0);
+    committed.isolation_level = 1;
+    let (real, ours) = p.both(&committed, 12).await;
+    assert_same("Fetch v12 read_committed", &fetched(&real), &fetched(&ours), &[]);
+
+    // A timestamp two days in the future (message.timestamp.after.max.ms).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    let (real, ours) = p.both(&produce_req(&topic, 0, batch(now + 2 * 86_400_000, "future"), 1), 9).await;
+    // Known difference, DIFFERENCES.md "Produce timestamp bounds": Kafka 4.x defaults
+    // message.timestamp.after.max.ms to one hour and rejects the batch (INVALID_TIMESTAMP, one
+    // record error per record); ours models the 3.x default (no bound) and appends it.
+    let (r, o) = (&real.responses[0].partition_responses[0], &ours.responses[0].partition_responses[0]);
+    assert_eq!((r.error_code, r.base_offset, r.record_errors.len()), (32, -1, 3), "real rejects: {real:?}");
+    assert_eq!((o.error_code, o.base_offset), (0, 6), "ours appends: {ours:?}");
 }
 
 #[tokio::test]
@@ -930,6 +971,16 @@ async fn classic_consumer_group_lifecycle() {
         r
     };
     assert_same("OffsetFetch v7", &norm_of(real), &norm_of(ours), &[]);
+    let fetch_v8 =
+        OffsetFetchRequest::default().with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default()
+            .with_group_id(group.clone())
+            .with_member_id(None)
+            .with_member_epoch(-1)
+            .with_topics(Some(vec![offset_fetch_request::OffsetFetchRequestTopics::default()
+                .with_name(topic.clone())
+                .with_partition_indexes(vec![0])]))]);
+    let (real, ours) = p.both(&fetch_v8, 8).await;
+    assert_same("OffsetFetch v8", &norm_of(real), &norm_of(ours), &[]);
 
     let describe = DescribeGroupsRequest::default().with_groups(vec![group.clone()]);
     let norm_dg = |mut r: DescribeGroupsResponse, me: &str| {
@@ -963,6 +1014,17 @@ async fn classic_consumer_group_lifecycle() {
     let (real, ours) = p.both(&of_unknown, 7).await;
     assert_same("OffsetFetch v7 unknown group", &norm_of(real), &norm_of(ours), &[]);
 
+    let with_ops =
+        DescribeGroupsRequest::default().with_groups(vec![group.clone()]).with_include_authorized_operations(true);
+    let (real, ours) = p.both(&with_ops, 5).await;
+    // Known difference, DIFFERENCES.md "DescribeGroups authorized operations": Kafka 4.x also
+    // grants DESCRIBE_CONFIGS and ALTER_CONFIGS on groups (3400); ours reports 3.x's 328.
+    let group_ops = [Known {
+        pattern: r"^groups\[0\]\.authorized_operations$",
+        why: "DescribeGroups authorized operations: 3400 (Kafka 4.x) vs 328 (ours)",
+    }];
+    assert_eq!((real.groups[0].authorized_operations, ours.groups[0].authorized_operations), (3400, 328));
+    assert_same("DescribeGroups v5 with authorized operations", &norm_dg(real, &rid), &norm_dg(ours, &oid), &group_ops);
     let (real, ours) = p.both(&describe, 5).await;
     assert_same("DescribeGroups v5 stable", &norm_dg(real, &rid), &norm_dg(ours, &oid), &[]);
 
