@@ -43,7 +43,7 @@ use kafka_testkit::Cluster;
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-/// Seed of the in-process cluster and start of the per-test name counter.
+/// Seed of the in-process cluster.
 const SEED: u64 = 20_261_121;
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -78,8 +78,8 @@ async fn pair(test: &str) -> Option<Pair> {
     let real = TestClient::connect(addr).await.unwrap_or_else(|e| panic!("connecting to real Kafka at {addr}: {e}"));
     let ours = TestClient::connect(cluster.broker_addr(1).expect("broker 1")).await.expect("connecting to our broker");
     // Names must be unique on the real broker across runs against the same process, so they
-    // carry the run's start time as well as the counter; they never reach a comparison as
-    // anything but an equal string on both sides.
+    // carry the test process id as well as a per-process counter; they never reach a
+    // comparison as anything but an equal string on both sides.
     let run = std::process::id();
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let prefix = format!("diff-{run}-{n}-{test}");
