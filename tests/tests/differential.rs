@@ -77,7 +77,7 @@ async fn pair(test: &str) -> Option<Pair> {
         .expect("in-process cluster starts");
     let real = TestClient::connect(addr).await.unwrap_or_else(|e| panic!("connecting to real Kafka at {addr}: {e}"));
     let ours = TestClient::connect(cluster.broker_addr(1).expect("broker 1")).await.expect("connecting to our broker");
-    // Names must be unique on the real broker across runs against the same process, so they
+    // Names must be unique on the real broker across test runs against one broker, so they
     // carry the test process id as well as a per-process counter; they never reach a
     // comparison as anything but an equal string on both sides.
     let run = std::process::id();
