@@ -415,7 +415,8 @@ async fn list_offsets_earliest_latest_max_timestamp_and_by_time() {
     assert_eq!(ask(&mut c, -2, 7).await.offset, 2);
     let resp = c.send(&fetch("t", Uuid::ZERO, 0, 0), 12).await.unwrap();
     assert_eq!(resp.responses[0].partitions[0].error_code, codes::OFFSET_OUT_OF_RANGE);
-    assert_eq!(resp.responses[0].partitions[0].log_start_offset, 2);
+    // Kafka reports no offsets with an error (log start -1); clients ask ListOffsets.
+    assert_eq!(resp.responses[0].partitions[0].log_start_offset, -1);
 }
 
 #[tokio::test]
@@ -486,8 +487,9 @@ async fn create_partitions_grows_topics() {
     let cluster = Cluster::builder().brokers(2).topic("t", 2, 2).build().await.unwrap();
     let mut c = client(&cluster, 1).await;
     let req = CreatePartitionsRequest::default().with_topics(vec![
-        CreatePartitionsTopic::default().with_name("t".into()).with_count(5),
-        CreatePartitionsTopic::default().with_name("nope".into()).with_count(5),
+        // Null assignments: the broker places replicas (an empty list would be rejected).
+        CreatePartitionsTopic::default().with_name("t".into()).with_count(5).with_assignments(None),
+        CreatePartitionsTopic::default().with_name("nope".into()).with_count(5).with_assignments(None),
     ]);
     let resp = c.send(&req, 3).await.unwrap();
     assert_eq!(resp.results.iter().map(|r| r.error_code).collect::<Vec<_>>(), vec![0, codes::UNKNOWN_TOPIC_OR_PARTITION]);

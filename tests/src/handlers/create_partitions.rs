@@ -16,7 +16,10 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreatePartitionsRequest) -> Outcome
     let mut response = CreatePartitionsResponse::default();
     for t in &req.topics {
         let mut out = CreatePartitionsTopicResult::default().with_name(t.name.clone());
-        let assignments = t.assignments.as_ref().filter(|a| !a.is_empty()).map(|a| a.iter().map(|x| x.broker_ids.clone()).collect::<Vec<_>>());
+        // An empty (non-null) assignment list is a list of 0 assignments, which Kafka rejects
+        // with INVALID_REPLICA_ASSIGNMENT when partitions are added (checked against Kafka 4.3
+        // by tests/differential.rs); only null means "broker places the replicas".
+        let assignments = t.assignments.as_ref().map(|a| a.iter().map(|x| x.broker_ids.clone()).collect::<Vec<_>>());
         let result = match ctx.injected_topic_error(&t.name) {
             Some(code) => Err(TopicError::new(code, "injected")),
             None => grow(ctx.state, &t.name, t.count, assignments, req.validate_only),

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::VersionRange;
 
 use super::{Ctx, Outcome};
+use crate::config::ConfigStore;
 use crate::state::ClusterState;
 
 pub(crate) const VERSIONS: VersionRange = VersionRange::new(0, 7);
@@ -27,6 +28,18 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
             sorted.sort_by_key(|a| a.partition_index);
             sorted.into_iter().map(|a| a.broker_ids).collect::<Vec<_>>()
         });
+        // Kafka rejects unknown config names and invalid values with INVALID_CONFIG (after the
+        // existence check), checked against Kafka 4.3 by tests/differential.rs.
+        if ctx.state.topics.get(&t.name).is_none() {
+            if let Err(e) = ConfigStore::new().validate_creatable_topic(&t) {
+                out.error_code = e.code();
+                if version >= 1 {
+                    out.error_message = Some(e.to_string());
+                }
+                response.topics.push(out);
+                continue;
+            }
+        }
         let configs: BTreeMap<String, String> =
             t.configs.iter().filter_map(|c| c.value.clone().map(|v| (c.name.clone(), v))).collect();
         match ctx.state.create_topic(&t.name, t.num_partitions, t.replication_factor, assignments, configs, req.validate_only) {
@@ -34,18 +47,9 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
                 if version >= 5 {
                     out.num_partitions = created.partitions;
                     out.replication_factor = created.replication_factor;
-                    out.configs = Some(
-                        created
-                            .configs
-                            .iter()
-                            .map(|(k, v)| {
-                                CreatableTopicConfigs::default()
-                                    .with_name(k.clone())
-                                    .with_value(Some(v.clone()))
-                                    .with_config_source(1)
-                            })
-                            .collect(),
-                    );
+                    // KIP-525: every topic config with its resolved value and source, as Kafka
+                    // lists them (not only the overrides).
+                    out.configs = Some(ConfigStore::new().created_topic_configs(&created.configs));
                 }
                 out.topic_id = created.id;
             }

@@ -291,13 +291,9 @@ impl PendingFetch {
                             hinted.insert(leader_id);
                         }
                     }
-                    if let Some(p) = item.topic.as_deref().and_then(|n| state.topics.get(n)).and_then(|t| t.partition(item.partition)) {
-                        if code == codes::OFFSET_OUT_OF_RANGE {
-                            out.high_watermark = p.log.high_watermark();
-                            out.last_stable_offset = p.last_stable_offset();
-                            out.log_start_offset = p.log.log_start_offset();
-                        }
-                    }
+                    // Every error, OFFSET_OUT_OF_RANGE included, leaves the watermarks and the
+                    // log start offset at -1, as Kafka's ReplicaManager reports a failed read
+                    // (checked against Kafka 4.3 by tests/differential.rs).
                 }
                 Ok(_) => {
                     let p = item

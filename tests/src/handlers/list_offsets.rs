@@ -4,6 +4,7 @@
 
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
+use kafka_protocol::records::{DecodeOptions, RecordSet, RecordSetEntry, TimestampType};
 use kafka_protocol::VersionRange;
 
 use super::util::epoch_check;
@@ -74,10 +75,51 @@ fn lookup(
         }
         EARLIEST | EARLIEST_LOCAL => (log.log_start_offset(), -1, epoch),
         LATEST_TIERED => (log.log_start_offset().saturating_sub(1), -1, epoch),
-        MAX_TIMESTAMP => log.max_timestamp().unwrap_or((-1, -1, -1)),
-        ts if ts >= 0 => log.offset_for_timestamp(ts).unwrap_or((-1, -1, -1)),
+        MAX_TIMESTAMP => match log.max_timestamp() {
+            Some((base, max_ts, e)) => {
+                let (offset, ts) = record_in_batch(log, base, |_, ts| ts == max_ts).unwrap_or((base, max_ts));
+                (offset, ts, e)
+            }
+            None => (-1, -1, -1),
+        },
+        ts if ts >= 0 => match log.offset_for_timestamp(ts) {
+            Some((base, max_ts, e)) => {
+                let start = log.log_start_offset();
+                let (offset, found) =
+                    record_in_batch(log, base, |o, t| o >= start && t >= ts).unwrap_or((base, max_ts));
+                (offset, found, e)
+            }
+            None => (-1, -1, -1),
+        },
         _ => return Err(codes::INVALID_REQUEST),
     })
+}
+
+/// Kafka answers by-timestamp and max-timestamp lookups with one record, not a batch: the
+/// first record of the batch at `base_offset` for which `pick(offset, timestamp)` holds.
+/// `None` for LogAppendTime batches (every record carries the batch's timestamp, so the
+/// batch-level answer is already the record-level one) or a batch that does not decode.
+fn record_in_batch(
+    log: &crate::state::log::PartitionLog,
+    base_offset: i64,
+    pick: impl Fn(i64, i64) -> bool,
+) -> Option<(i64, i64)> {
+    let read = log.read(base_offset, i64::MAX, 1, false);
+    let options = DecodeOptions::default();
+    for entry in RecordSet::with_options(read.records, options) {
+        let RecordSetEntry::Batch(batch) = entry.ok()? else { return None };
+        if batch.header.timestamp_type == TimestampType::LogAppendTime {
+            return None;
+        }
+        let records = batch.records(&options).ok()?;
+        for record in records.iter() {
+            let record = record.ok()?;
+            if pick(record.offset, record.timestamp) {
+                return Some((record.offset, record.timestamp));
+            }
+        }
+    }
+    None
 }
 
 pub(crate) fn error_response(req: &ListOffsetsRequest, _version: i16, code: i16) -> ListOffsetsResponse {

@@ -59,6 +59,25 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
                     if version >= 8 {
                         out.error_message = message;
                     }
+                    // Kafka's ReplicaManager leaves log_start_offset at -1 only for unknown
+                    // partitions, not-leader, too-large, corrupt and storage errors; every other
+                    // rejected append (sequence, epoch, timestamp, record validation) reports
+                    // the partition's log start offset (checked against Kafka 4.3 by
+                    // tests/differential.rs).
+                    const NO_LOG_START: [i16; 7] = [
+                        codes::UNKNOWN_TOPIC_OR_PARTITION,
+                        codes::NOT_LEADER_OR_FOLLOWER,
+                        codes::MESSAGE_TOO_LARGE,
+                        codes::CORRUPT_MESSAGE,
+                        codes::INVALID_REQUIRED_ACKS,
+                        18, // RECORD_LIST_TOO_LARGE
+                        56, // KAFKA_STORAGE_ERROR
+                    ];
+                    if !NO_LOG_START.contains(&code) {
+                        if let Some(p) = ctx.state.topics.get(&topic_data.name).and_then(|t| t.partition(part.index)) {
+                            out.log_start_offset = p.log.log_start_offset();
+                        }
+                    }
                     if code == codes::NOT_LEADER_OR_FOLLOWER && version >= 10 {
                         let (leader_id, leader_epoch) =
                             leader_hint(ctx.state.topics.get(&topic_data.name), part.index);
@@ -118,9 +137,12 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::B
     match p.txn.validate_append(&info) {
         Err(e) => return Err((e.code(), Some(e.to_string()))),
         Ok(AppendDecision::Duplicate { base_offset, timestamp, .. }) => {
+            // Kafka answers a duplicate with the original batch's recorded timestamp as
+            // log_append_time_ms, whatever the topic's timestamp type (checked against Kafka
+            // 4.3 by tests/differential.rs).
             return Ok(Appended {
                 base_offset,
-                log_append_time: log_append_time.map(|_| timestamp),
+                log_append_time: Some(timestamp),
                 log_start_offset: p.log.log_start_offset(),
             });
         }
