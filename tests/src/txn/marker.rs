@@ -7,10 +7,14 @@
 //! is `version: i16 = 0, type: i16` (0 = abort, 1 = commit) and whose value is
 //! `version: i16 = 0, coordinator_epoch: i32`. Control batches carry base sequence -1.
 //!
-//! When `kafka_protocol::records` gains a control-record encoder this module should delegate
-//! to it; it stays deliberately minimal until then.
+//! Control batches are encoded and decoded with `kafka_protocol::records`; only the cheap
+//! fixed-offset header read used on every produce stays here.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
+use kafka_protocol::records::{
+    Compression, ControlRecord, ControlRecordKey, ControlRecordType, DecodeOptions,
+    EndTransactionMarker, RecordBatch, RecordBatchBuilder,
+};
 
 /// Size of the fixed v2 batch header, up to and including the record count.
 pub const BATCH_HEADER_LEN: usize = 61;
@@ -23,8 +27,6 @@ pub const ABORT_MARKER_TYPE: i16 = 0;
 /// Control record type of a commit marker.
 pub const COMMIT_MARKER_TYPE: i16 = 1;
 
-/// Offset of the first byte covered by the batch CRC (the attributes field).
-const CRC_START: usize = 21;
 
 /// The producer-related fields of one v2 record batch header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,83 +138,40 @@ impl MarkerBatch {
     /// Encodes the control batch: base offset 0 (the log assigns the real one), one control
     /// record, attributes = transactional | control, base sequence -1, valid CRC-32C.
     pub fn encode(&self) -> Bytes {
-        let mut record = BytesMut::with_capacity(24);
-        record.put_i8(0); // record attributes
-        kafka_protocol::wire::write_varlong(&mut record, 0); // timestamp delta
-        kafka_protocol::wire::write_varint(&mut record, 0); // offset delta
-        kafka_protocol::wire::write_varint(&mut record, 4); // key length
-        record.put_i16(0); // key version
-        record.put_i16(if self.marker.commit {
-            COMMIT_MARKER_TYPE
-        } else {
-            ABORT_MARKER_TYPE
-        });
-        kafka_protocol::wire::write_varint(&mut record, 6); // value length
-        record.put_i16(0); // value version
-        record.put_i32(self.marker.coordinator_epoch);
-        kafka_protocol::wire::write_varint(&mut record, 0); // header count
-
-        let mut framed = BytesMut::with_capacity(record.len() + 2);
-        // The record body is a handful of bytes, so its length always fits an i32.
-        kafka_protocol::wire::write_varint(
-            &mut framed,
-            i32::try_from(record.len()).unwrap_or(i32::MAX),
-        );
-        framed.extend_from_slice(&record);
-
-        let total = BATCH_HEADER_LEN + framed.len();
-        let mut buf = BytesMut::with_capacity(total);
-        buf.put_i64(0); // base offset
-        buf.put_i32(i32::try_from(total - 12).unwrap_or(i32::MAX)); // batch length
-        buf.put_i32(self.partition_leader_epoch);
-        buf.put_i8(2); // magic
-        buf.put_u32(0); // CRC, patched below
-        buf.put_i16(TRANSACTIONAL_FLAG | CONTROL_FLAG);
-        buf.put_i32(0); // last offset delta
-        buf.put_i64(self.timestamp); // base timestamp
-        buf.put_i64(self.timestamp); // max timestamp
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
-        buf.put_i32(-1); // base sequence
-        buf.put_i32(1); // record count
-        buf.extend_from_slice(&framed);
-        let crc = crc32c::crc32c(&buf[CRC_START..]);
-        buf[17..21].copy_from_slice(&crc.to_be_bytes());
-        buf.freeze()
+        let record_type =
+            if self.marker.commit { ControlRecordType::Commit } else { ControlRecordType::Abort };
+        let key = ControlRecordKey::new(record_type).encode();
+        let value = EndTransactionMarker::new(self.marker.coordinator_epoch).encode();
+        let mut builder = RecordBatchBuilder::new(Compression::None)
+            .with_partition_leader_epoch(self.partition_leader_epoch)
+            .with_producer(self.producer_id, self.producer_epoch, -1)
+            .with_transactional(true)
+            .with_control(true);
+        builder
+            .append(self.timestamp, Some(&key), Some(&value))
+            .and_then(|_| builder.finish())
+            // One fixed-size, uncompressed record: the builder has no failure mode for it.
+            .expect("a single control record always encodes")
     }
 }
 
-/// Reads the marker out of a control batch produced by [`MarkerBatch::encode`] (or any
-/// uncompressed single-record control batch). Returns `None` for anything else.
+/// Reads the marker out of a control batch (the first record of an uncompressed or
+/// compressed control batch). Returns `None` for anything else.
 pub fn parse_control_marker(batch: &[u8]) -> Option<ControlMarker> {
-    let info = BatchProducerInfo::parse(batch)?;
-    if !info.is_control {
+    let options = DecodeOptions::default();
+    let batch = RecordBatch::decode(&mut Bytes::copy_from_slice(batch), &options).ok()?;
+    if !batch.header.is_control {
         return None;
     }
-    let mut rest = Bytes::copy_from_slice(batch.get(BATCH_HEADER_LEN..)?);
-    let _record_len = kafka_protocol::wire::read_varint(&mut rest).ok()?;
-    let _attributes = kafka_protocol::wire::take(&mut rest, 1).ok()?;
-    let _timestamp_delta = kafka_protocol::wire::read_varlong(&mut rest).ok()?;
-    let _offset_delta = kafka_protocol::wire::read_varint(&mut rest).ok()?;
-    if kafka_protocol::wire::read_varint(&mut rest).ok()? != 4 {
-        return None;
-    }
-    let key = kafka_protocol::wire::take(&mut rest, 4).ok()?;
-    let marker_type = i16::from_be_bytes(array_at(&key, 2)?);
-    if kafka_protocol::wire::read_varint(&mut rest).ok()? < 6 {
-        return None;
-    }
-    let value = kafka_protocol::wire::take(&mut rest, 6).ok()?;
-    let coordinator_epoch = i32::from_be_bytes(array_at(&value, 2)?);
-    let commit = match marker_type {
-        COMMIT_MARKER_TYPE => true,
-        ABORT_MARKER_TYPE => false,
-        _ => return None,
+    let records = batch.records(&options).ok()?;
+    let first = records.iter().next()?.ok()?;
+    let control = ControlRecord::decode(first.key, first.value).ok()?;
+    let commit = match control.key.record_type {
+        ControlRecordType::Commit => true,
+        ControlRecordType::Abort => false,
+        ControlRecordType::Unknown(_) => return None,
     };
-    Some(ControlMarker {
-        commit,
-        coordinator_epoch,
-    })
+    Some(ControlMarker { commit, coordinator_epoch: control.marker?.coordinator_epoch })
 }
 
 /// `base + delta` in sequence space: values past `i32::MAX` wrap to 0.
