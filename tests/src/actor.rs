@@ -279,7 +279,8 @@ impl Actor {
         let completions = std::mem::take(&mut ctx.completions);
         self.timers.extend(timers);
         match outcome {
-            Outcome::Respond(body) => {
+            Outcome::Respond(mut body) => {
+                handlers::apply_throttle(&self.state, &header, &mut body);
                 let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
             }
             Outcome::NoResponse => {

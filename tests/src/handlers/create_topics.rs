@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::VersionRange;
 
@@ -34,18 +34,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
                 if version >= 5 {
                     out.num_partitions = created.partitions;
                     out.replication_factor = created.replication_factor;
-                    out.configs = Some(
-                        created
-                            .configs
-                            .iter()
-                            .map(|(k, v)| {
-                                CreatableTopicConfigs::default()
-                                    .with_name(k.clone())
-                                    .with_value(Some(v.clone()))
-                                    .with_config_source(1)
-                            })
-                            .collect(),
-                    );
+                    out.configs = Some(ctx.state.config_store.created_topic_configs(&created.configs));
                 }
                 out.topic_id = created.id;
             }

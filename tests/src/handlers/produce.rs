@@ -93,8 +93,10 @@ struct Appended {
 fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::Bytes) -> Result<Appended, (i16, Option<String>)> {
     let broker = ctx.broker;
     leader_check(ctx.state, ctx.state.topics.get(topic_name), partition, broker).map_err(|c| (c, None))?;
+    let topic_config = ctx.state.config_store.topic_config(topic_name);
+    let max = usize::try_from(topic_config.max_message_bytes()).unwrap_or(0);
+    let log_append_time_topic = topic_config.message_timestamp_type() == crate::config::TimestampType::LogAppendTime;
     let topic = ctx.state.topics.get_mut(topic_name).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
-    let max = topic.max_message_bytes();
     if records.len() > max {
         return Err((
             codes::MESSAGE_TOO_LARGE,
@@ -106,7 +108,7 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::B
         (e.code(), Some(e.to_string()))
     })?;
     let now = now_ms();
-    let log_append_time = topic.log_append_time().then_some(now);
+    let log_append_time = log_append_time_topic.then_some(now);
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     // Idempotence and transactions (KIP-98): producer epoch and sequence checks, duplicates
     // answered with the original offsets, transactional writes only to added partitions.
