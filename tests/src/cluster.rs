@@ -316,11 +316,19 @@ impl ClusterBuilder {
             txn: crate::txn::TxnCoordinator::new(crate::txn::TxnCoordinatorConfig::default()),
             started: tokio::time::Instant::now(),
             started_ms: crate::handlers::produce::now_ms(),
-            config_store: crate::config::ConfigStore::from_broker_properties([
+            // Kafka 4.0 removed some configs (see `ConfigProfile::Kafka4`); the other presets use 3.x's.
+            config_store: crate::config::ConfigStore::from_broker_properties_for(
+                if self.kafka_version == KafkaVersion::V4_0 {
+                    crate::config::ConfigProfile::Kafka4
+                } else {
+                    crate::config::ConfigProfile::Kafka3
+                },
+                [
                 ("num.partitions", self.default_partitions.to_string()),
                 ("default.replication.factor", default_rf.to_string()),
                 ("auto.create.topics.enable", self.auto_create_topics.to_string()),
-            ])
+                ],
+            )
             .map_err(|e| Error::Config(format!("broker properties: {e}")))?,
             quotas: crate::config::QuotaStore::new(),
         };

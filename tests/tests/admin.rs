@@ -264,3 +264,26 @@ async fn describe_log_dirs_reports_partition_sizes_of_the_broker() {
     let batch_len = kafka_testkit::testing::record_batch(&[b"hello"], 1_000).len() as i64;
     assert_eq!((size(0), size(1)), (batch_len, 0));
 }
+
+#[tokio::test]
+async fn create_topics_refuses_null_config_values_and_kafka_4_drops_removed_configs() {
+    let cluster = Cluster::builder().build().await.unwrap();
+    let mut c = client(&cluster).await;
+    let create = |name: &str, key: &str, value: Option<&str>| {
+        CreateTopicsRequest::default().with_topics(vec![CreatableTopic::default()
+            .with_name(name.into())
+            .with_num_partitions(1)
+            .with_replication_factor(1)
+            .with_configs(vec![CreatableTopicConfig::default().with_name(key.into()).with_value(value.map(Into::into))])])
+    };
+    let resp = c.send(&create("n", "retention.ms", None), 7).await.unwrap();
+    assert_eq!(resp.topics[0].error_code, codes::INVALID_CONFIG);
+    assert!(resp.topics[0].error_message.as_deref().unwrap_or_default().contains("retention.ms"));
+    // message.format.version exists in 3.x and is gone in 4.0.
+    let resp = c.send(&create("old", "message.format.version", Some("3.0")), 7).await.unwrap();
+    assert_eq!(resp.topics[0].error_code, 0, "{:?}", resp.topics[0].error_message);
+    let v4 = Cluster::builder().kafka_version(kafka_testkit::KafkaVersion::V4_0).build().await.unwrap();
+    let mut c4 = client(&v4).await;
+    let resp = c4.send(&create("old", "message.format.version", Some("3.0")), 7).await.unwrap();
+    assert_eq!(resp.topics[0].error_code, codes::INVALID_CONFIG);
+}

@@ -22,6 +22,17 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
             response.topics.push(out);
             continue;
         }
+        if t.configs.iter().any(|c| c.value.is_none()) {
+            // A null config value: the config store's check names the key.
+            if let Err(e) = ctx.state.config_store.validate_creatable_topic(&t) {
+                out.error_code = e.code();
+                if version >= 1 {
+                    out.error_message = Some(e.to_string());
+                }
+                response.topics.push(out);
+                continue;
+            }
+        }
         let assignments = (!t.assignments.is_empty()).then(|| {
             let mut sorted = t.assignments.clone();
             sorted.sort_by_key(|a| a.partition_index);
