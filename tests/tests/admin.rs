@@ -287,3 +287,18 @@ async fn create_topics_refuses_null_config_values_and_kafka_4_drops_removed_conf
     let resp = c4.send(&create("old", "message.format.version", Some("3.0")), 7).await.unwrap();
     assert_eq!(resp.topics[0].error_code, codes::INVALID_CONFIG);
 }
+
+#[tokio::test]
+async fn set_throttle_also_reaches_parked_fetches() {
+    let cluster = Cluster::builder().topic("t", 1, 1).build().await.unwrap();
+    cluster.set_throttle(Some("slow"), ApiKey::Fetch, 40).await.unwrap();
+    let mut c = client(&cluster).await.with_client_id(Some("slow"));
+    // Nothing to read and max_wait 20 ms: the fetch parks, then answers at its deadline.
+    let req = fetch("t", kafka_testkit::protocol::Uuid::ZERO, 0, 0).with_max_wait_ms(20);
+    let resp = c.send(&req, 12).await.unwrap();
+    assert_eq!(resp.throttle_time_ms, 40);
+    assert_eq!(resp.responses[0].partitions[0].records.as_ref().map_or(0, |r| r.len()), 0);
+    // Data already there: answered at once, throttled too.
+    c.send(&produce("t", 0, &[b"a"], 1), 9).await.unwrap();
+    assert_eq!(c.send(&fetch("t", kafka_testkit::protocol::Uuid::ZERO, 0, 0), 12).await.unwrap().throttle_time_ms, 40);
+}

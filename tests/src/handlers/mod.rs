@@ -190,12 +190,14 @@ handlers! {
     DescribeLogDirs => describe_log_dirs,
 }
 
-/// Puts a throttle time a test injected (`Cluster::set_throttle`, KIP-219) for this client
-/// and API into the response's `throttle_time_ms`, where the response has one.
-pub(crate) fn apply_throttle(state: &ClusterState, header: &RequestHeader, body: &mut ResponseBody) {
-    let Some(ms) = state.quotas.throttle_for(header.client_id.as_deref(), body.api_key()) else {
-        return;
-    };
+/// The throttle time a test injected (`Cluster::set_throttle`, KIP-219) for this client and
+/// API, if any.
+pub(crate) fn throttle_for(state: &ClusterState, header: &RequestHeader, api: ApiKey) -> Option<i32> {
+    state.quotas.throttle_for(header.client_id.as_deref(), api)
+}
+
+/// Puts `ms` into the response's `throttle_time_ms`, where the response has one.
+pub(crate) fn set_throttle(body: &mut ResponseBody, ms: i32) {
     macro_rules! set {
         ($($variant:ident),*) => {
             match body {
