@@ -302,3 +302,29 @@ async fn set_throttle_also_reaches_parked_fetches() {
     c.send(&produce("t", 0, &[b"a"], 1), 9).await.unwrap();
     assert_eq!(c.send(&fetch("t", kafka_testkit::protocol::Uuid::ZERO, 0, 0), 12).await.unwrap().throttle_time_ms, 40);
 }
+
+#[tokio::test]
+async fn acks_all_needs_min_insync_replicas_live_replicas() {
+    let cluster = Cluster::builder().topic_with_configs("t", 1, 1, [("min.insync.replicas", "2")]).build().await.unwrap();
+    let mut c = client(&cluster).await;
+    let resp = c.send(&produce("t", 0, &[b"a"], -1), 9).await.unwrap();
+    let p = &resp.responses[0].partition_responses[0];
+    assert_eq!(p.error_code, 19, "{:?}", p.error_message); // NOT_ENOUGH_REPLICAS
+    assert!(p.error_message.as_deref().unwrap_or_default().contains("min.insync.replicas"));
+    // acks=1 does not care.
+    assert_eq!(c.send(&produce("t", 0, &[b"a"], 1), 9).await.unwrap().responses[0].partition_responses[0].error_code, 0);
+    cluster.set_topic_config("t", "min.insync.replicas", None).await.unwrap();
+    assert_eq!(c.send(&produce("t", 0, &[b"a"], -1), 9).await.unwrap().responses[0].partition_responses[0].error_code, 0);
+}
+
+#[tokio::test]
+async fn acks_all_fails_when_a_replica_broker_is_down() {
+    let cluster = Cluster::builder().brokers(2).topic_with_configs("t", 1, 2, [("min.insync.replicas", "2")]).build().await.unwrap();
+    let state = cluster.partition_state("t", 0).await.unwrap().unwrap();
+    let leader = state.leader.unwrap();
+    let follower = state.replicas.iter().copied().find(|r| *r != leader).unwrap();
+    let mut c = TestClient::connect(cluster.broker_addr(leader).unwrap()).await.unwrap();
+    assert_eq!(c.send(&produce("t", 0, &[b"a"], -1), 9).await.unwrap().responses[0].partition_responses[0].error_code, 0);
+    cluster.broker_down(follower).await.unwrap();
+    assert_eq!(c.send(&produce("t", 0, &[b"a"], -1), 9).await.unwrap().responses[0].partition_responses[0].error_code, 19);
+}
