@@ -328,3 +328,15 @@ async fn acks_all_fails_when_a_replica_broker_is_down() {
     cluster.broker_down(follower).await.unwrap();
     assert_eq!(c.send(&produce("t", 0, &[b"a"], -1), 9).await.unwrap().responses[0].partition_responses[0].error_code, 19);
 }
+
+#[tokio::test]
+async fn create_time_topics_refuse_timestamps_outside_the_configured_window() {
+    let cluster = Cluster::builder().topic_with_configs("t", 1, 1, [("message.timestamp.before.max.ms", "60000")]).build().await.unwrap();
+    let mut c = client(&cluster).await;
+    // record_batch(.., 1_000): a 1970 timestamp, far more than a minute old.
+    let p = c.send(&produce("t", 0, &[b"old"], 1), 9).await.unwrap().responses[0].partition_responses[0].clone();
+    assert_eq!(p.error_code, 32, "{:?}", p.error_message); // INVALID_TIMESTAMP
+    cluster.set_topic_config("t", "message.timestamp.type", Some("LogAppendTime")).await.unwrap();
+    let p = c.send(&produce("t", 0, &[b"old"], 1), 9).await.unwrap().responses[0].partition_responses[0].clone();
+    assert_eq!(p.error_code, 0, "LogAppendTime topics overwrite timestamps instead: {:?}", p.error_message);
+}

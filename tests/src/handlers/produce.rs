@@ -120,6 +120,7 @@ fn append(
     }
     let max = usize::try_from(topic_config.max_message_bytes()).unwrap_or(0);
     let log_append_time_topic = topic_config.message_timestamp_type() == crate::config::TimestampType::LogAppendTime;
+    let (before_max, after_max) = topic_config.timestamp_bounds();
     let topic = ctx.state.topics.get_mut(topic_name).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     if records.len() > max {
         return Err((
@@ -132,6 +133,20 @@ fn append(
         (e.code(), Some(e.to_string()))
     })?;
     let now = now_ms();
+    if !log_append_time_topic {
+        // message.timestamp.before.max.ms / after.max.ms (KIP-937), checked on the batch's
+        // first and max timestamps (-1 = no timestamp).
+        for ts in [header.base_timestamp, header.max_timestamp] {
+            if ts != -1 && (ts < now.saturating_sub(before_max) || ts > now.saturating_add(after_max)) {
+                return Err((
+                    kafka_protocol::ErrorCode::InvalidTimestamp.code(),
+                    Some(format!(
+                        "{topic_name}-{partition}: timestamp {ts} is outside [now - {before_max}, now + {after_max}] (message.timestamp.before/after.max.ms)"
+                    )),
+                ));
+            }
+        }
+    }
     let log_append_time = log_append_time_topic.then_some(now);
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     // Idempotence and transactions (KIP-98): producer epoch and sequence checks, duplicates
