@@ -340,3 +340,30 @@ async fn create_time_topics_refuse_timestamps_outside_the_configured_window() {
     let p = c.send(&produce("t", 0, &[b"old"], 1), 9).await.unwrap().responses[0].partition_responses[0].clone();
     assert_eq!(p.error_code, 0, "LogAppendTime topics overwrite timestamps instead: {:?}", p.error_message);
 }
+
+#[tokio::test]
+async fn injected_request_errors_encode_at_every_version() {
+    let cluster = Cluster::builder().topic("t", 1, 1).build().await.unwrap();
+    let mut c = client(&cluster).await;
+    macro_rules! check {
+        ($($api:ident => $req:expr, $versions:expr;)*) => {$(
+            cluster.faults().fail(ApiKey::$api, 100, codes::INVALID_REQUEST).await.unwrap();
+            for v in $versions {
+                c.send(&$req, v).await.unwrap_or_else(|e| panic!("{} v{v}: {e}", stringify!($api)));
+            }
+            cluster.faults().clear().await.unwrap();
+        )*};
+    }
+    check! {
+        DescribeConfigs => DescribeConfigsRequest::default(), 0..=4;
+        AlterConfigs => AlterConfigsRequest::default(), 0..=2;
+        IncrementalAlterConfigs => IncrementalAlterConfigsRequest::default(), 0..=1;
+        DescribeClientQuotas => DescribeClientQuotasRequest::default(), 0..=1;
+        AlterClientQuotas => AlterClientQuotasRequest::default(), 0..=1;
+        ElectLeaders => ElectLeadersRequest::default().with_topic_partitions(Some(vec![
+            elect_leaders_request::TopicPartitions::default().with_topic("t".into()).with_partitions(vec![0])])), 0..=2;
+        AlterPartitionReassignments => AlterPartitionReassignmentsRequest::default(), 0..=0;
+        ListPartitionReassignments => ListPartitionReassignmentsRequest::default(), 0..=0;
+        DescribeLogDirs => DescribeLogDirsRequest::default(), 0..=4;
+    }
+}

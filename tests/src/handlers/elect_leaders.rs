@@ -85,8 +85,9 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ElectLeadersRequest) -> Outcome {
     Outcome::Respond(response.into())
 }
 
-pub(crate) fn error_response(req: &ElectLeadersRequest, _version: i16, code: i16) -> ElectLeadersResponse {
-    let mut response = ElectLeadersResponse::default().with_error_code(code);
+pub(crate) fn error_response(req: &ElectLeadersRequest, version: i16, code: i16) -> ElectLeadersResponse {
+    // The top-level error code exists from v1 on; v0 carries it per partition only.
+    let mut response = ElectLeadersResponse::default().with_error_code(if version >= 1 { code } else { 0 });
     response.replica_election_results = req
         .topic_partitions
         .iter()
