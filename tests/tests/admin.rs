@@ -367,3 +367,18 @@ async fn injected_request_errors_encode_at_every_version() {
         DescribeLogDirs => DescribeLogDirsRequest::default(), 0..=4;
     }
 }
+
+#[tokio::test]
+async fn describe_configs_of_the_broker_reflects_the_builder() {
+    let cluster = Cluster::builder().default_partitions(4).auto_create_topics(false).build().await.unwrap();
+    let mut c = client(&cluster).await;
+    let req = DescribeConfigsRequest::default().with_resources(vec![describe_configs_request::DescribeConfigsResource::default()
+        .with_resource_type(4) // BROKER
+        .with_resource_name("1".into())
+        .with_configuration_keys(Some(vec!["num.partitions".into(), "auto.create.topics.enable".into()]))]);
+    let resp = c.send(&req, 4).await.unwrap();
+    let r = &resp.results[0];
+    assert_eq!(r.error_code, 0, "{:?}", r.error_message);
+    assert_eq!(value_of(r, "num.partitions").0.as_deref(), Some("4"));
+    assert_eq!(value_of(r, "auto.create.topics.enable").0.as_deref(), Some("false"));
+}
