@@ -124,6 +124,8 @@ struct PendingReply {
     version: i16,
     correlation_id: i32,
     effects: WriteEffects,
+    /// Throttle time a test injected for this client and API.
+    throttle: Option<i32>,
 }
 
 struct ParkedEntry {
@@ -132,6 +134,8 @@ struct ParkedEntry {
     version: i16,
     correlation_id: i32,
     effects: WriteEffects,
+    /// Throttle time a test injected for this client and API.
+    throttle: Option<i32>,
 }
 
 /// The actor's state.
@@ -273,23 +277,27 @@ impl Actor {
             scheduled: Vec::new(),
             completions: Vec::new(),
         };
+        let throttle = handlers::throttle_for(ctx.state, &header, api_key);
         let outcome = (entry.handle)(&mut ctx, body);
         let changed = ctx.changed;
         let timers = std::mem::take(&mut ctx.scheduled);
         let completions = std::mem::take(&mut ctx.completions);
         self.timers.extend(timers);
         match outcome {
-            Outcome::Respond(body) => {
+            Outcome::Respond(mut body) => {
+                if let Some(ms) = throttle {
+                    handlers::set_throttle(&mut body, ms);
+                }
                 let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
             }
             Outcome::NoResponse => {
                 let _ = reply.send(no_response);
             }
             Outcome::Park(parked) => {
-                self.parked.push(ParkedEntry { parked, reply, version, correlation_id, effects: write });
+                self.parked.push(ParkedEntry { parked, reply, version, correlation_id, effects: write, throttle });
             }
             Outcome::Pending(token) => {
-                self.pending.insert(token, PendingReply { reply, version, correlation_id, effects: write });
+                self.pending.insert(token, PendingReply { reply, version, correlation_id, effects: write, throttle });
             }
         }
         self.complete_all(completions);
@@ -309,9 +317,12 @@ impl Actor {
 
     /// Sends the responses of token-parked requests.
     pub(crate) fn complete_all(&mut self, completions: Vec<(u64, ResponseBody)>) {
-        for (token, body) in completions {
+        for (token, mut body) in completions {
             match self.pending.remove(&token) {
                 Some(p) => {
+                    if let Some(ms) = p.throttle {
+                        handlers::set_throttle(&mut body, ms);
+                    }
                     let _ = p.reply.send(Reply::Response {
                         version: p.version,
                         correlation_id: p.correlation_id,
@@ -353,8 +364,11 @@ impl Actor {
             }
             let expired = entry.parked.deadline() <= now;
             match entry.parked.poll(&mut self.state, expired) {
-                Some(body) => {
+                Some(mut body) => {
                     let entry = self.parked.swap_remove(i);
+                    if let Some(ms) = entry.throttle {
+                        handlers::set_throttle(&mut body, ms);
+                    }
                     let _ = entry.reply.send(Reply::Response {
                         version: entry.version,
                         correlation_id: entry.correlation_id,

@@ -316,9 +316,25 @@ impl ClusterBuilder {
             txn: crate::txn::TxnCoordinator::new(crate::txn::TxnCoordinatorConfig::default()),
             started: tokio::time::Instant::now(),
             started_ms: crate::handlers::produce::now_ms(),
+            // Kafka 4.0 removed some configs (see `ConfigProfile::Kafka4`); the other presets use 3.x's.
+            config_store: crate::config::ConfigStore::from_broker_properties_for(
+                if self.kafka_version == KafkaVersion::V4_0 {
+                    crate::config::ConfigProfile::Kafka4
+                } else {
+                    crate::config::ConfigProfile::Kafka3
+                },
+                [
+                ("num.partitions", self.default_partitions.to_string()),
+                ("default.replication.factor", default_rf.to_string()),
+                ("auto.create.topics.enable", self.auto_create_topics.to_string()),
+                ],
+            )
+            .map_err(|e| Error::Config(format!("broker properties: {e}")))?,
+            quotas: crate::config::QuotaStore::new(),
         };
         if let Some((dir, topics)) = loaded {
             for topic in topics {
+                state.config_store.create_topic(&topic.name, topic.configs.clone());
                 state.topics.insert(topic);
             }
             let store = crate::state::persist::Store::start(dir.clone(), &state.topics)
@@ -636,6 +652,38 @@ impl Cluster {
     /// [`Cluster::apply_retention_at`] with the system clock.
     pub async fn apply_retention(&self) -> Result<usize, Error> {
         self.apply_retention_at(crate::handlers::produce::now_ms()).await
+    }
+
+    /// Sets (`Some`) or removes (`None`) one topic config override, with the checks of
+    /// IncrementalAlterConfigs; produce, retention and DescribeConfigs see it from the next
+    /// request on. The topic need not exist yet.
+    pub async fn set_topic_config(&self, topic: &str, key: &str, value: Option<&str>) -> Result<(), Error> {
+        let (topic, key, value) = (topic.to_owned(), key.to_owned(), value.map(str::to_owned));
+        self.call(move |a| {
+            a.state
+                .config_store
+                .set_topic_config(&topic, &key, value.as_deref())
+                .map_err(|e| Error::Topic { topic: topic.clone(), code: e.code(), message: e.to_string() })?;
+            a.state.sync_topic_overrides([topic.as_str()]);
+            a.state.sync_store();
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Makes every response to `api` requests from `client_id` (`None`: every client without
+    /// its own setting) carry `throttle_time_ms = throttle_ms` (KIP-219 client-side
+    /// throttling tests). Nothing is actually delayed. A negative value removes the setting.
+    pub async fn set_throttle(&self, client_id: Option<&str>, api: ApiKey, throttle_ms: i32) -> Result<(), Error> {
+        let client_id = client_id.map(str::to_owned);
+        self.call(move |a| {
+            if throttle_ms < 0 {
+                a.state.quotas.clear_throttle(client_id.as_deref(), api);
+            } else {
+                a.state.quotas.set_throttle(client_id.as_deref(), api, throttle_ms);
+            }
+        })
+        .await
     }
 }
 

@@ -59,7 +59,7 @@ async fn java_client_admin_idempotence_transactions_and_groups() {
                 "kafka-clients {version} ({protocol}) failed:\n{stdout}\n{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            println!("kafka-clients {version} ({protocol}): PASS");
+            println!("kafka-clients {version} ({protocol}): PASS\n{stdout}");
         }
     }
 }

@@ -59,3 +59,44 @@ async fn topics_and_batches_survive_a_restart() {
     drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn altered_topic_configs_survive_a_restart() {
+    use kafka_testkit::protocol::messages::describe_configs_request::DescribeConfigsResource;
+    use kafka_testkit::protocol::messages::incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
+    use kafka_testkit::protocol::messages::{DescribeConfigsRequest, IncrementalAlterConfigsRequest};
+    let dir = std::env::temp_dir().join(format!("kafka-testkit-persist-configs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let cluster = Cluster::builder().topic("c", 1, 1).data_dir(&dir).build().await.unwrap();
+        let mut c = TestClient::connect(cluster.broker_addr(1).unwrap()).await.unwrap();
+        let req = IncrementalAlterConfigsRequest::default().with_resources(vec![AlterConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name("c".into())
+            .with_configs(vec![AlterableConfig::default()
+                .with_name("max.message.bytes".into())
+                .with_config_operation(0)
+                .with_value(Some("100".into()))])]);
+        assert_eq!(c.send(&req, 1).await.unwrap().responses[0].error_code, 0);
+        cluster.set_topic_config("c", "retention.ms", Some("1234")).await.unwrap();
+        cluster.flush().await.unwrap();
+    }
+    let cluster = Cluster::builder().data_dir(&dir).build().await.unwrap();
+    let mut c = TestClient::connect(cluster.broker_addr(1).unwrap()).await.unwrap();
+    let req = DescribeConfigsRequest::default().with_resources(vec![DescribeConfigsResource::default()
+        .with_resource_type(2)
+        .with_resource_name("c".into())
+        .with_configuration_keys(Some(vec!["max.message.bytes".into(), "retention.ms".into()]))]);
+    let resp = c.send(&req, 4).await.unwrap();
+    let values: Vec<(String, Option<String>)> = resp.results[0].configs.iter().map(|c| (c.name.clone(), c.value.clone())).collect();
+    assert_eq!(
+        values,
+        vec![("max.message.bytes".into(), Some("100".into())), ("retention.ms".into(), Some("1234".into()))]
+    );
+    // And produce obeys the reloaded limit.
+    let big = vec![b'x'; 200];
+    let r = c.send(&produce("c", 0, &[&big], 1), 9).await.unwrap();
+    assert_eq!(r.responses[0].partition_responses[0].error_code, kafka_testkit::codes::MESSAGE_TOO_LARGE);
+    drop(cluster);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -622,7 +622,15 @@ async fn every_served_request_version_answers() {
                   AddOffsetsToTxn => AddOffsetsToTxnRequest::default(), EndTxn => EndTxnRequest::default(),
                   TxnOffsetCommit => TxnOffsetCommitRequest::default(), DescribeProducers => DescribeProducersRequest::default(),
                   DescribeTransactions => DescribeTransactionsRequest::default(),
-                  ListTransactions => ListTransactionsRequest::default());
+                  ListTransactions => ListTransactionsRequest::default(),
+                  DescribeConfigs => DescribeConfigsRequest::default(), AlterConfigs => AlterConfigsRequest::default(),
+                  IncrementalAlterConfigs => IncrementalAlterConfigsRequest::default(),
+                  DescribeClientQuotas => DescribeClientQuotasRequest::default(),
+                  AlterClientQuotas => AlterClientQuotasRequest::default(),
+                  ElectLeaders => ElectLeadersRequest::default(),
+                  AlterPartitionReassignments => AlterPartitionReassignmentsRequest::default(),
+                  ListPartitionReassignments => ListPartitionReassignmentsRequest::default(),
+                  DescribeLogDirs => DescribeLogDirsRequest::default());
             c.write_raw(&buf).await.unwrap();
             let frame = c.read_frame().await.unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
             let (_, _) = kafka_testkit::protocol::frame::decode_response_body(frame, key, v)

@@ -8,7 +8,6 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::VersionRange;
 
 use super::{Ctx, Outcome};
-use crate::config::ConfigStore;
 use crate::state::ClusterState;
 
 pub(crate) const VERSIONS: VersionRange = VersionRange::new(0, 7);
@@ -23,15 +22,9 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
             response.topics.push(out);
             continue;
         }
-        let assignments = (!t.assignments.is_empty()).then(|| {
-            let mut sorted = t.assignments.clone();
-            sorted.sort_by_key(|a| a.partition_index);
-            sorted.into_iter().map(|a| a.broker_ids).collect::<Vec<_>>()
-        });
-        // Kafka rejects unknown config names and invalid values with INVALID_CONFIG (after the
-        // existence check), checked against Kafka 4.3 by tests/differential.rs.
-        if ctx.state.topics.get(&t.name).is_none() {
-            if let Err(e) = ConfigStore::new().validate_creatable_topic(&t) {
+        if t.configs.iter().any(|c| c.value.is_none()) {
+            // A null config value: the config store's check names the key.
+            if let Err(e) = ctx.state.config_store.validate_creatable_topic(&t) {
                 out.error_code = e.code();
                 if version >= 1 {
                     out.error_message = Some(e.to_string());
@@ -40,6 +33,11 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
                 continue;
             }
         }
+        let assignments = (!t.assignments.is_empty()).then(|| {
+            let mut sorted = t.assignments.clone();
+            sorted.sort_by_key(|a| a.partition_index);
+            sorted.into_iter().map(|a| a.broker_ids).collect::<Vec<_>>()
+        });
         let configs: BTreeMap<String, String> =
             t.configs.iter().filter_map(|c| c.value.clone().map(|v| (c.name.clone(), v))).collect();
         match ctx.state.create_topic(&t.name, t.num_partitions, t.replication_factor, assignments, configs, req.validate_only) {
@@ -49,7 +47,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Outcome {
                     out.replication_factor = created.replication_factor;
                     // KIP-525: every topic config with its resolved value and source, as Kafka
                     // lists them (not only the overrides).
-                    out.configs = Some(ConfigStore::new().created_topic_configs(&created.configs));
+                    out.configs = Some(ctx.state.config_store.created_topic_configs(&created.configs));
                 }
                 out.topic_id = created.id;
             }

@@ -57,10 +57,13 @@ fn delete(ctx: &mut Ctx<'_>, topic: &str, partition: i32, offset: i64) -> Result
 /// and `retention.bytes` (log larger than the limit), never the newest batch.
 pub(crate) fn apply_retention(state: &mut ClusterState, now_ms: i64) -> usize {
     let mut removed = 0;
+    let store = &state.config_store;
     for topic in state.topics.iter_mut() {
-        let retention_ms: Option<i64> = topic.config_parsed("retention.ms").filter(|v: &i64| *v >= 0);
+        let config = store.topic_config(&topic.name);
+        // Negative values mean unlimited, as in Kafka.
+        let retention_ms: Option<i64> = Some(config.retention_ms()).filter(|v| *v >= 0);
         let retention_bytes: Option<usize> =
-            topic.config_parsed::<i64>("retention.bytes").filter(|v| *v >= 0).map(|v| v as usize);
+            usize::try_from(config.retention_bytes()).ok();
         if retention_ms.is_none() && retention_bytes.is_none() {
             continue;
         }

@@ -34,7 +34,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: DeleteTopicsRequest) -> Outcome {
                 if let Some(code) = ctx.injected_topic_error(&n) {
                     out.error_code = code;
                 } else {
-                    ctx.state.topics.remove(&n);
+                    ctx.state.remove_topic(&n);
                     ctx.changed = true;
                 }
                 out.name = Some(n);

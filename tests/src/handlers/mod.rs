@@ -177,6 +177,37 @@ handlers! {
     DescribeProducers => describe_producers,
     DescribeTransactions => describe_transactions,
     ListTransactions => list_transactions,
+    // Configs and client quotas: thin adaptors over `crate::config`.
+    DescribeConfigs => describe_configs,
+    AlterConfigs => alter_configs,
+    IncrementalAlterConfigs => incremental_alter_configs,
+    DescribeClientQuotas => describe_client_quotas,
+    AlterClientQuotas => alter_client_quotas,
+    // Partition administration.
+    ElectLeaders => elect_leaders,
+    AlterPartitionReassignments => alter_partition_reassignments,
+    ListPartitionReassignments => list_partition_reassignments,
+    DescribeLogDirs => describe_log_dirs,
+}
+
+/// The throttle time a test injected (`Cluster::set_throttle`, KIP-219) for this client and
+/// API, if any.
+pub(crate) fn throttle_for(state: &ClusterState, header: &RequestHeader, api: ApiKey) -> Option<i32> {
+    state.quotas.throttle_for(header.client_id.as_deref(), api)
+}
+
+/// Puts `ms` into the response's `throttle_time_ms`, where the response has one.
+pub(crate) fn set_throttle(body: &mut ResponseBody, ms: i32) {
+    macro_rules! set {
+        ($($variant:ident),*) => {
+            match body {
+                $(ResponseBody::$variant(r) => r.throttle_time_ms = ms,)*
+                #[allow(unreachable_patterns)]
+                _ => {}
+            }
+        };
+    }
+    set!(AddOffsetsToTxn, AddPartitionsToTxn, AddRaftVoter, AlterClientQuotas, AlterConfigs, AlterPartitionReassignments, AlterReplicaLogDirs, AlterUserScramCredentials, ApiVersions, ConsumerGroupDescribe, ConsumerGroupHeartbeat, CreateAcls, CreateDelegationToken, CreatePartitions, CreateTopics, DeleteAcls, DeleteGroups, DeleteRecords, DeleteTopics, DescribeAcls, DescribeClientQuotas, DescribeCluster, DescribeConfigs, DescribeDelegationToken, DescribeGroups, DescribeLogDirs, DescribeProducers, DescribeTopicPartitions, DescribeTransactions, DescribeUserScramCredentials, ElectLeaders, EndTxn, ExpireDelegationToken, Fetch, FindCoordinator, GetTelemetrySubscriptions, Heartbeat, IncrementalAlterConfigs, InitProducerId, JoinGroup, LeaveGroup, ListClientMetricsResources, ListGroups, ListOffsets, ListPartitionReassignments, ListTransactions, Metadata, OffsetCommit, OffsetDelete, OffsetFetch, OffsetForLeaderEpoch, Produce, PushTelemetry, RemoveRaftVoter, RenewDelegationToken, ShareAcknowledge, ShareFetch, ShareGroupDescribe, ShareGroupHeartbeat, SyncGroup, TxnOffsetCommit, UnregisterBroker, UpdateFeatures);
 }
 
 pub(crate) mod groups;

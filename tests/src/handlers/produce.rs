@@ -45,7 +45,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
             } else if let Some(code) = ctx.injected_error(&topic_data.name, part.index) {
                 Err((code, None))
             } else {
-                append(ctx, &topic_data.name, part.index, part.records.clone().unwrap_or_default())
+                append(ctx, &topic_data.name, part.index, part.records.clone().unwrap_or_default(), req.acks)
             };
             match result {
                 Ok(appended) => {
@@ -109,11 +109,38 @@ struct Appended {
     log_start_offset: i64,
 }
 
-fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::Bytes) -> Result<Appended, (i16, Option<String>)> {
+fn append(
+    ctx: &mut Ctx<'_>,
+    topic_name: &str,
+    partition: i32,
+    records: bytes::Bytes,
+    acks: i16,
+) -> Result<Appended, (i16, Option<String>)> {
     let broker = ctx.broker;
     leader_check(ctx.state, ctx.state.topics.get(topic_name), partition, broker).map_err(|c| (c, None))?;
+    let topic_config = ctx.state.config_store.topic_config(topic_name);
+    if acks == -1 {
+        // The ISR is the replicas on live brokers (as Metadata reports it).
+        let min_isr = topic_config.min_insync_replicas();
+        let isr = ctx
+            .state
+            .topics
+            .get(topic_name)
+            .and_then(|t| t.partition(partition))
+            .map_or(0, |p| p.replicas.iter().filter(|r| ctx.state.broker(**r).is_some_and(|b| b.up)).count());
+        if i32::try_from(isr).unwrap_or(i32::MAX) < min_isr {
+            return Err((
+                kafka_protocol::ErrorCode::NotEnoughReplicas.code(),
+                Some(format!(
+                    "{topic_name}-{partition}: {isr} in-sync replicas, below min.insync.replicas={min_isr} (acks=all)"
+                )),
+            ));
+        }
+    }
+    let max = usize::try_from(topic_config.max_message_bytes()).unwrap_or(0);
+    let log_append_time_topic = topic_config.message_timestamp_type() == crate::config::TimestampType::LogAppendTime;
+    let (before_max, after_max) = topic_config.timestamp_bounds();
     let topic = ctx.state.topics.get_mut(topic_name).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
-    let max = topic.max_message_bytes();
     if records.len() > max {
         return Err((
             codes::MESSAGE_TOO_LARGE,
@@ -125,7 +152,21 @@ fn append(ctx: &mut Ctx<'_>, topic_name: &str, partition: i32, records: bytes::B
         (e.code(), Some(e.to_string()))
     })?;
     let now = now_ms();
-    let log_append_time = topic.log_append_time().then_some(now);
+    if !log_append_time_topic {
+        // message.timestamp.before.max.ms / after.max.ms (KIP-937), checked on the batch's
+        // first and max timestamps (-1 = no timestamp).
+        for ts in [header.base_timestamp, header.max_timestamp] {
+            if ts != -1 && (ts < now.saturating_sub(before_max) || ts > now.saturating_add(after_max)) {
+                return Err((
+                    kafka_protocol::ErrorCode::InvalidTimestamp.code(),
+                    Some(format!(
+                        "{topic_name}-{partition}: timestamp {ts} is outside [now - {before_max}, now + {after_max}] (message.timestamp.before/after.max.ms)"
+                    )),
+                ));
+            }
+        }
+    }
+    let log_append_time = log_append_time_topic.then_some(now);
     let p = topic.partition_mut(partition).ok_or((codes::UNKNOWN_TOPIC_OR_PARTITION, None))?;
     // Idempotence and transactions (KIP-98): producer epoch and sequence checks, duplicates
     // answered with the original offsets, transactional writes only to added partitions.

@@ -84,6 +84,11 @@ pub(crate) struct ClusterState {
     /// [`ClusterState::now_ms`] follows tokio time (paused clocks included).
     pub(crate) started: tokio::time::Instant,
     pub(crate) started_ms: i64,
+    /// Topic overrides and broker configs (DescribeConfigs, AlterConfigs, CreateTopics
+    /// checks); the source of truth for every topic config the broker reads.
+    pub(crate) config_store: crate::config::ConfigStore,
+    /// Client quotas and injected throttle times.
+    pub(crate) quotas: crate::config::QuotaStore,
 }
 
 impl ClusterState {
@@ -150,6 +155,22 @@ impl ClusterState {
     pub(crate) fn sync_store(&mut self) {
         if let Some(store) = self.store.as_mut() {
             store.sync(&self.topics);
+        }
+    }
+
+    /// Removes a topic and its config overrides.
+    pub(crate) fn remove_topic(&mut self, name: &str) {
+        self.topics.remove(name);
+        self.config_store.delete_topic(name);
+    }
+
+    /// Copies the config store's overrides of `names` into the topics (persisted metadata).
+    pub(crate) fn sync_topic_overrides<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            let overrides = self.config_store.topic_overrides(name).cloned().unwrap_or_default();
+            if let Some(t) = self.topics.get_mut(name) {
+                t.configs = overrides;
+            }
         }
     }
 
@@ -233,7 +254,10 @@ impl ClusterState {
                 }
             }
         };
-        validate_configs(name, &configs)?;
+        let configs = self
+            .config_store
+            .validate_new_topic(name, configs.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))))
+            .map_err(|e| TopicError::new(e.code(), e.to_string()))?;
         let created = CreatedTopic {
             id: Uuid::ZERO,
             partitions: replicas.len() as i32,
@@ -244,6 +268,7 @@ impl ClusterState {
             return Ok(created);
         }
         let id = self.rng.uuid();
+        self.config_store.create_topic(name, configs.clone());
         self.topics.insert(build_topic(name, id, replicas, configs));
         Ok(CreatedTopic { id, ..created })
     }
@@ -297,27 +322,4 @@ fn build_topic(name: &str, id: Uuid, replicas: Vec<Vec<i32>>, configs: BTreeMap<
         .map(|(i, replicas)| Partition::new(i as i32, replicas))
         .collect();
     Topic { name: name.to_owned(), id, partitions, configs, internal: name.starts_with("__") }
-}
-
-/// Rejects configs whose values the broker would misread.
-fn validate_configs(topic: &str, configs: &BTreeMap<String, String>) -> Result<(), TopicError> {
-    for (key, value) in configs {
-        let numeric = matches!(
-            key.as_str(),
-            "retention.ms" | "retention.bytes" | "max.message.bytes" | "segment.bytes" | "segment.ms"
-        );
-        if numeric && value.parse::<i64>().is_err() {
-            return Err(TopicError::new(
-                crate::codes::INVALID_CONFIG,
-                format!("topic {topic:?}: config {key}={value:?} is not a number"),
-            ));
-        }
-        if key == "message.timestamp.type" && value != "CreateTime" && value != "LogAppendTime" {
-            return Err(TopicError::new(
-                crate::codes::INVALID_CONFIG,
-                format!("topic {topic:?}: message.timestamp.type must be CreateTime or LogAppendTime, got {value:?}"),
-            ));
-        }
-    }
-    Ok(())
 }

@@ -6,9 +6,6 @@ use kafka_protocol::Uuid;
 
 use super::log::PartitionLog;
 
-/// Default `max.message.bytes` (Kafka's broker default `message.max.bytes`).
-pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
-
 /// A topic.
 #[derive(Clone, Debug)]
 pub(crate) struct Topic {
@@ -66,20 +63,6 @@ impl Topic {
 
     pub(crate) fn partition_mut(&mut self, index: i32) -> Option<&mut Partition> {
         usize::try_from(index).ok().and_then(|i| self.partitions.get_mut(i))
-    }
-
-    /// `max.message.bytes`, falling back to the broker default.
-    pub(crate) fn max_message_bytes(&self) -> usize {
-        self.config_parsed("max.message.bytes").unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
-    }
-
-    /// Whether `message.timestamp.type=LogAppendTime`.
-    pub(crate) fn log_append_time(&self) -> bool {
-        self.configs.get("message.timestamp.type").is_some_and(|v| v == "LogAppendTime")
-    }
-
-    pub(crate) fn config_parsed<T: std::str::FromStr>(&self, key: &str) -> Option<T> {
-        self.configs.get(key).and_then(|v| v.parse().ok())
     }
 }
 

@@ -1,5 +1,6 @@
 // The Apache Kafka Java client against the in-process broker (run by tests/java.rs with the
-// kafka-clients jars that tests/real-kafka/start.sh caches): Admin, the idempotent producer,
+// kafka-clients jars that tests/real-kafka/start.sh caches): Admin (topics, configs, client
+// quotas, leader election, reassignments, log dirs), the idempotent producer,
 // a transactional producer that aborts then commits, and a read_committed group consumer
 // (classic, or KIP-848 when the second argument is "consumer").
 import java.time.Duration;
@@ -15,7 +16,33 @@ public class JavaCheck {
         Properties a = new Properties();
         a.put("bootstrap.servers", bootstrap);
         try (Admin admin = Admin.create(a)) {
-            admin.createTopics(List.of(new NewTopic("jt", 3, (short) 2))).all().get();
+            admin.createTopics(List.of(new NewTopic("jt", 3, (short) 2).configs(Map.of("retention.ms", "3600000")))).all().get();
+            // Configs: the CreateTopics override, then an incremental SET, both described back.
+            org.apache.kafka.common.config.ConfigResource jt =
+                new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "jt");
+            admin.incrementalAlterConfigs(Map.of(jt, List.of(new AlterConfigOp(
+                new ConfigEntry("max.message.bytes", "2000000"), AlterConfigOp.OpType.SET)))).all().get();
+            Config config = admin.describeConfigs(List.of(jt)).all().get().get(jt);
+            ConfigEntry retention = config.get("retention.ms");
+            ConfigEntry maxBytes = config.get("max.message.bytes");
+            System.out.println("configs: " + retention + " " + maxBytes + " cleanup.policy=" + config.get("cleanup.policy").value());
+            if (!retention.value().equals("3600000") || retention.source() != ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
+                || !maxBytes.value().equals("2000000")) { System.out.println("FAIL configs"); System.exit(1); }
+            // Client quotas: alter, then describe.
+            org.apache.kafka.common.quota.ClientQuotaEntity entity =
+                new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("client-id", "jclient"));
+            admin.alterClientQuotas(List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(entity,
+                List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 1024.0))))).all().get();
+            Map<org.apache.kafka.common.quota.ClientQuotaEntity, Map<String, Double>> quotas = admin.describeClientQuotas(
+                org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities().get();
+            System.out.println("quotas: " + quotas);
+            if (!Double.valueOf(1024.0).equals(quotas.getOrDefault(entity, Map.of()).get("producer_byte_rate"))) {
+                System.out.println("FAIL quotas"); System.exit(1);
+            }
+            // Partition administration.
+            admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, null).partitions().get();
+            System.out.println("reassignments: " + admin.listPartitionReassignments().reassignments().get());
+            System.out.println("log dirs: " + admin.describeLogDirs(List.of(1)).allDescriptions().get().get(1).keySet());
             System.out.println("topics: " + admin.listTopics().names().get());
             System.out.println("cluster: " + admin.describeCluster().nodes().get().size() + " nodes");
         }
