@@ -64,5 +64,6 @@ mod version;
 pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState};
 pub use faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 pub use kafka_protocol as protocol;
+pub use security::{SaslSettings, TlsSettings};
 pub use kafka_protocol::{ApiKey, ErrorCode};
 pub use version::KafkaVersion;

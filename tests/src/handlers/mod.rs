@@ -177,9 +177,13 @@ handlers! {
     DescribeProducers => describe_producers,
     DescribeTransactions => describe_transactions,
     ListTransactions => list_transactions,
+    // Security: SASL (answered by the gate in `security.rs`), ACLs, SCRAM credentials.
+    SaslHandshake => sasl_handshake,
+    SaslAuthenticate => sasl_authenticate,
 }
 
 pub(crate) mod groups;
+pub(crate) mod security;
 pub(crate) mod transactions;
 
 /// Shared helpers for handlers.

@@ -5,6 +5,7 @@
 pub(crate) mod fetch_sessions;
 pub(crate) mod log;
 pub(crate) mod persist;
+pub(crate) mod security;
 pub(crate) mod topics;
 
 use std::collections::{BTreeMap, HashMap};
@@ -84,6 +85,8 @@ pub(crate) struct ClusterState {
     /// [`ClusterState::now_ms`] follows tokio time (paused clocks included).
     pub(crate) started: tokio::time::Instant,
     pub(crate) started_ms: i64,
+    /// SASL, SCRAM credentials, ACLs and per-connection authentication.
+    pub(crate) security: security::BrokerSecurity,
 }
 
 impl ClusterState {

@@ -1,0 +1,133 @@
+//! Security end to end with the SDK's client runtime: SASL (PLAIN, SCRAM-SHA-256/512) on
+//! SASL_PLAINTEXT listeners, the pre-authentication gate, TLS listeners (server
+//! verification, host names, mutual TLS) and SASL_SSL, and ACLs.
+
+use std::time::Duration;
+
+use kafka_protocol::messages::{ApiVersionsRequest, MetadataRequest};
+use kafka_protocol::net::sasl::{SaslConfig, SaslMechanismKind};
+use kafka_protocol::net::security::{SecurityConfig, SecurityProtocol};
+use kafka_protocol::net::{Client, ClientConfig, NetError};
+use kafka_testkit::testing::{ClientError, TestClient};
+use kafka_testkit::{ApiKey, Cluster, SaslSettings};
+
+fn config(cluster: &Cluster, security: SecurityConfig) -> ClientConfig {
+    ClientConfig::builder()
+        .bootstrap_servers(cluster.bootstrap_servers().split(',').map(str::to_owned))
+        .request_timeout(Duration::from_secs(3))
+        .default_api_timeout(Duration::from_secs(5))
+        .reconnect_backoff(Duration::from_millis(20))
+        .reconnect_backoff_max(Duration::from_millis(200))
+        .retry_backoff(Duration::from_millis(10))
+        .retry_backoff_max(Duration::from_millis(100))
+        .jitter_seed(7)
+        .security(security)
+        .build()
+        .unwrap()
+}
+
+fn sasl(protocol: SecurityProtocol, mechanism: SaslMechanismKind, user: &str, password: &str) -> SecurityConfig {
+    SecurityConfig::new(protocol)
+        .with_sasl(SaslConfig::default().with_mechanism(mechanism).with_username(user).with_password(password))
+}
+
+async fn sasl_cluster() -> Cluster {
+    Cluster::builder()
+        .brokers(2)
+        .topic("orders", 2, 2)
+        .seed(5)
+        .sasl(SaslSettings::new().user("alice", "alice-secret").user("bob", "bob-secret"))
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sasl_plaintext_logins_with_every_mechanism() {
+    let cluster = sasl_cluster().await;
+    for mechanism in [SaslMechanismKind::Plain, SaslMechanismKind::ScramSha256, SaslMechanismKind::ScramSha512] {
+        let security = sasl(SecurityProtocol::SaslPlaintext, mechanism, "alice", "alice-secret");
+        let client = Client::connect(config(&cluster, security)).await.unwrap();
+        cluster.clear_requests().await.unwrap();
+        let meta = client.refresh_metadata(["orders"]).await.unwrap();
+        assert_eq!(meta.topic("orders").unwrap().partitions.len(), 2, "{mechanism:?}");
+        // The connection that asked for metadata authenticated as alice.
+        let seen = cluster.wait_for_request(ApiKey::Metadata, Duration::from_secs(5)).await.unwrap();
+        let principals = cluster.principals().await.unwrap();
+        assert_eq!(principals.get(&seen.connection).map(String::as_str), Some("User:alice"), "{mechanism:?}");
+        client.close().await;
+    }
+}
+
+#[tokio::test]
+async fn principal_is_recorded_per_connection() {
+    let cluster = sasl_cluster().await;
+    let security = sasl(SecurityProtocol::SaslPlaintext, SaslMechanismKind::ScramSha512, "bob", "bob-secret");
+    let client = Client::connect(config(&cluster, security)).await.unwrap();
+    client.refresh_metadata(["orders"]).await.unwrap();
+    let principals = cluster.principals().await.unwrap();
+    assert!(principals.values().any(|p| p == "User:bob"), "{principals:?}");
+    assert!(principals.values().all(|p| p == "User:bob" || p == "User:ANONYMOUS"), "{principals:?}");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_authentication_failure_with_the_broker_message() {
+    let cluster = sasl_cluster().await;
+    for mechanism in [SaslMechanismKind::Plain, SaslMechanismKind::ScramSha256] {
+        let security = sasl(SecurityProtocol::SaslPlaintext, mechanism, "alice", "not-the-password");
+        let result = match Client::connect(config(&cluster, security)).await {
+            Ok(client) => client.refresh_metadata(["orders"]).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let error = match result {
+            Err(NetError::NoBrokerAvailable { last_error, .. }) => (*last_error).clone(),
+            other => other.err().unwrap_or_else(|| panic!("{mechanism:?}: a wrong password was accepted")),
+        };
+        match error {
+            NetError::Authentication { message, .. } => {
+                assert!(message.contains("Authentication failed"), "{mechanism:?}: {message}");
+            }
+            other => panic!("{mechanism:?}: expected an authentication failure, got {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn request_before_authentication_closes_the_connection() {
+    let cluster = sasl_cluster().await;
+    let mut raw = TestClient::connect(cluster.broker_addr(1).unwrap()).await.unwrap();
+    // One ApiVersions is allowed before authentication.
+    let versions = raw.send(&ApiVersionsRequest::default(), 3).await.unwrap();
+    assert_eq!(versions.error_code, 0);
+    assert!(versions.api_keys.iter().any(|k| k.api_key == ApiKey::SaslHandshake.key()));
+    let err = raw.send(&MetadataRequest::default(), 12).await.unwrap_err();
+    assert!(matches!(err, ClientError::Io(_)), "expected the connection closed, got {err:?}");
+    // A fresh connection gets closed on a Metadata first request too.
+    let mut raw = TestClient::connect(cluster.broker_addr(2).unwrap()).await.unwrap();
+    let err = raw.send(&MetadataRequest::default(), 12).await.unwrap_err();
+    assert!(matches!(err, ClientError::Io(_)), "expected the connection closed, got {err:?}");
+}
+
+#[tokio::test]
+async fn plaintext_client_against_sasl_listener_fails() {
+    let cluster = sasl_cluster().await;
+    let mut cfg = config(&cluster, SecurityConfig::new(SecurityProtocol::Plaintext));
+    cfg = ClientConfig::builder()
+        .bootstrap_servers(cluster.bootstrap_servers().split(',').map(str::to_owned))
+        .request_timeout(Duration::from_secs(1))
+        .default_api_timeout(Duration::from_secs(2))
+        .reconnect_backoff(Duration::from_millis(20))
+        .reconnect_backoff_max(Duration::from_millis(50))
+        .retry_backoff(Duration::from_millis(10))
+        .retry_backoff_max(Duration::from_millis(50))
+        .jitter_seed(7)
+        .security(cfg.security().clone())
+        .build()
+        .unwrap();
+    let result = match Client::connect(cfg).await {
+        Ok(client) => client.refresh_metadata(["orders"]).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(result.is_err(), "a client without SASL must not get metadata");
+}
