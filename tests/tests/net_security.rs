@@ -131,3 +131,123 @@ async fn plaintext_client_against_sasl_listener_fails() {
     };
     assert!(result.is_err(), "a client without SASL must not get metadata");
 }
+
+// ---------------------------------------------------------------------------------------
+// TLS
+
+mod tls {
+    use super::*;
+    use kafka_protocol::net::tls::TlsConfig;
+    use kafka_testkit::TlsSettings;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+
+    pub(super) struct Ca {
+        cert: rcgen::Certificate,
+        key: KeyPair,
+    }
+
+    impl Ca {
+        pub(super) fn new(name: &str) -> Ca {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            params.distinguished_name.push(DnType::CommonName, name);
+            let cert = params.self_signed(&key).unwrap();
+            Ca { cert, key }
+        }
+
+        pub(super) fn pem(&self) -> String {
+            self.cert.pem()
+        }
+
+        /// A leaf for `names` (DNS names or IP addresses): (cert PEM, key PEM).
+        pub(super) fn issue(&self, common_name: &str, names: &[&str]) -> (String, String) {
+            let key = KeyPair::generate().unwrap();
+            let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            let mut params = CertificateParams::new(names).unwrap();
+            params.distinguished_name.push(DnType::CommonName, common_name);
+            let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+            (cert.pem(), key.serialize_pem())
+        }
+    }
+
+    async fn tls_cluster(settings: TlsSettings, sasl: Option<SaslSettings>) -> Cluster {
+        let mut builder = Cluster::builder().brokers(2).topic("orders", 2, 2).seed(9).tls(settings);
+        if let Some(sasl) = sasl {
+            builder = builder.sasl(sasl);
+        }
+        builder.build().await.unwrap()
+    }
+
+    async fn metadata(cluster: &Cluster, security: SecurityConfig) -> Result<usize, NetError> {
+        let client = Client::connect(config(cluster, security)).await?;
+        let result = client.refresh_metadata(["orders"]).await.map(|m| m.topic("orders").map_or(0, |t| t.partitions.len()));
+        client.close().await;
+        result
+    }
+
+    fn ssl(tls: TlsConfig) -> SecurityConfig {
+        SecurityConfig::new(SecurityProtocol::Ssl).with_tls(tls)
+    }
+
+    #[tokio::test]
+    async fn ssl_with_the_test_ca_succeeds() {
+        let ca = Ca::new("testkit-ca");
+        let (cert, key) = ca.issue("broker", &["127.0.0.1", "localhost"]);
+        let cluster = tls_cluster(TlsSettings::new(cert, key), None).await;
+        let n = metadata(&cluster, ssl(TlsConfig::default().with_ca_pem(ca.pem()))).await.unwrap();
+        assert_eq!(n, 2);
+        // A client that does not trust the CA is refused.
+        let other = Ca::new("someone-else");
+        let err = metadata(&cluster, ssl(TlsConfig::default().with_ca_pem(other.pem()))).await.unwrap_err();
+        assert!(err.to_string().contains("TLS") || err.to_string().contains("certificate"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn certificate_for_another_host_is_rejected() {
+        let ca = Ca::new("testkit-ca");
+        let (cert, key) = ca.issue("broker", &["broker.other.test"]);
+        let cluster = tls_cluster(TlsSettings::new(cert, key), None).await;
+        let err = metadata(&cluster, ssl(TlsConfig::default().with_ca_pem(ca.pem()))).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("TLS handshake") || text.contains("certificate"), "{text}");
+        // With host-name verification off (ssl.endpoint.identification.algorithm=) it works.
+        let n = metadata(&cluster, ssl(TlsConfig::default().with_ca_pem(ca.pem()).with_hostname_verification(false)))
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[tokio::test]
+    async fn mutual_tls_requires_a_client_certificate() {
+        let ca = Ca::new("testkit-ca");
+        let client_ca = Ca::new("clients-ca");
+        let (cert, key) = ca.issue("broker", &["127.0.0.1"]);
+        let cluster = tls_cluster(TlsSettings::new(cert, key).require_client_cert(client_ca.pem()), None).await;
+        assert!(metadata(&cluster, ssl(TlsConfig::default().with_ca_pem(ca.pem()))).await.is_err());
+        // A certificate from a CA the broker does not trust is refused too.
+        let (stranger_cert, stranger_key) = ca.issue("mallory", &["mallory.test"]);
+        let stranger = TlsConfig::default().with_ca_pem(ca.pem()).with_certificate_pem(stranger_cert).with_key_pem(stranger_key);
+        assert!(metadata(&cluster, ssl(stranger)).await.is_err());
+        let (client_cert, client_key) = client_ca.issue("alice", &["alice.test"]);
+        let tls = TlsConfig::default().with_ca_pem(ca.pem()).with_certificate_pem(client_cert).with_key_pem(client_key);
+        assert_eq!(metadata(&cluster, ssl(tls)).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn sasl_ssl_with_scram() {
+        let ca = Ca::new("testkit-ca");
+        let (cert, key) = ca.issue("broker", &["127.0.0.1"]);
+        let cluster = tls_cluster(TlsSettings::new(cert, key), Some(SaslSettings::new().user("alice", "alice-secret"))).await;
+        let security = sasl(SecurityProtocol::SaslSsl, SaslMechanismKind::ScramSha256, "alice", "alice-secret")
+            .with_tls(TlsConfig::default().with_ca_pem(ca.pem()));
+        assert_eq!(metadata(&cluster, security).await.unwrap(), 2);
+        let principals = cluster.principals().await.unwrap();
+        assert!(principals.values().any(|p| p == "User:alice"), "{principals:?}");
+        let wrong = sasl(SecurityProtocol::SaslSsl, SaslMechanismKind::ScramSha256, "alice", "wrong")
+            .with_tls(TlsConfig::default().with_ca_pem(ca.pem()));
+        let err = metadata(&cluster, wrong).await.unwrap_err();
+        assert!(err.to_string().contains("Authentication failed"), "{err}");
+    }
+}
