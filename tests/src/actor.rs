@@ -247,7 +247,7 @@ impl Actor {
     /// Handles a request that passed the holds.
     pub(crate) fn process(&mut self, incoming: Incoming, logged: &LoggedRequest) {
         let Incoming { broker, frame, reply, connection } = incoming;
-        let RequestFrame { header, api_key, body } = frame;
+        let RequestFrame { header, api_key, mut body } = frame;
         let Some(entry) = handlers::entry(api_key) else {
             let _ = reply.send(Reply::Close);
             return;
@@ -277,6 +277,7 @@ impl Actor {
             });
             return;
         }
+        let denied = handlers::security::deny_items(&self.state, connection, &mut body);
         let mut ctx = Ctx {
             state: &mut self.state,
             broker,
@@ -293,7 +294,8 @@ impl Actor {
         let completions = std::mem::take(&mut ctx.completions);
         self.timers.extend(timers);
         match outcome {
-            Outcome::Respond(body) => {
+            Outcome::Respond(mut body) => {
+                handlers::security::answer_denied(&self.state, connection, denied, &mut body);
                 let _ = reply.send(Reply::Response { version, correlation_id, body, effects: write });
             }
             Outcome::NoResponse => {

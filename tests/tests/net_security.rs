@@ -251,3 +251,133 @@ mod tls {
         assert!(err.to_string().contains("Authentication failed"), "{err}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// ACLs
+
+mod acls {
+    use super::*;
+    use kafka_protocol::messages::create_acls_request::AclCreation;
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    use kafka_protocol::messages::{
+        CreateAclsRequest, DescribeAclsRequest, DescribeUserScramCredentialsRequest, ProduceRequest,
+    };
+    use kafka_testkit::testing::record_batch;
+
+    const TOPIC_RESOURCE: i8 = 2;
+    const LITERAL: i8 = 3;
+    const ALLOW: i8 = 3;
+    const WRITE: i8 = 4;
+    const DESCRIBE: i8 = 8;
+    const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+    const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+
+    async fn client(cluster: &Cluster, user: &str) -> Client {
+        let security = sasl(SecurityProtocol::SaslPlaintext, SaslMechanismKind::ScramSha512, user, &format!("{user}-secret"));
+        Client::connect(config(cluster, security)).await.unwrap()
+    }
+
+    fn metadata_for(topic: &str) -> MetadataRequest {
+        MetadataRequest::default()
+            .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(topic.into()))]))
+            .with_allow_auto_topic_creation(false)
+    }
+
+    fn produce(topic: &str) -> ProduceRequest {
+        ProduceRequest::default().with_acks(-1).with_timeout_ms(1000).with_topic_data(vec![TopicProduceData::default()
+            .with_name(topic.into())
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(record_batch(&[b"v"], 1_700_000_000_000).into()))])])
+    }
+
+    /// A DescribeAcls filter matching every binding (the generated defaults are empty-string
+    /// name/principal/host filters, which match nothing).
+    fn describe_any() -> DescribeAclsRequest {
+        DescribeAclsRequest::default()
+            .with_resource_type_filter(1) // ANY
+            .with_resource_name_filter(None)
+            .with_pattern_type_filter(1) // ANY
+            .with_principal_filter(None)
+            .with_host_filter(None)
+            .with_operation(1) // ANY
+            .with_permission_type(1) // ANY
+    }
+
+    fn allow(principal: &str, operation: i8) -> AclCreation {
+        AclCreation::default()
+            .with_resource_type(TOPIC_RESOURCE)
+            .with_resource_name("orders".into())
+            .with_resource_pattern_type(LITERAL)
+            .with_principal(principal.into())
+            .with_host("*".into())
+            .with_operation(operation)
+            .with_permission_type(ALLOW)
+    }
+
+    #[tokio::test]
+    async fn topic_acls_are_enforced_and_granted_by_a_super_user() {
+        let cluster = Cluster::builder()
+            .topic("orders", 1, 1)
+            .seed(3)
+            .sasl(SaslSettings::new().user("admin", "admin-secret").user("alice", "alice-secret"))
+            .acls(["User:admin"])
+            .build()
+            .await
+            .unwrap();
+        let alice = client(&cluster, "alice").await;
+        let admin = client(&cluster, "admin").await;
+
+        let meta = alice.send_to_broker(1, &metadata_for("orders")).await.unwrap();
+        assert_eq!(meta.topics.len(), 1);
+        assert_eq!(meta.topics[0].error_code, TOPIC_AUTHORIZATION_FAILED);
+        assert!(meta.topics[0].partitions.is_empty());
+        let produced = alice.send_to_broker(1, &produce("orders")).await.unwrap();
+        assert_eq!(produced.responses[0].partition_responses[0].error_code, TOPIC_AUTHORIZATION_FAILED);
+        assert_eq!(cluster.partition_state("orders", 0).await.unwrap().unwrap().high_watermark, 0);
+
+        // Only a super user (or ALTER on the cluster) may create ACLs.
+        let refused = alice.send_to_broker(1, &CreateAclsRequest::default().with_creations(vec![allow("User:alice", WRITE)])).await.unwrap();
+        assert_eq!(refused.results[0].error_code, CLUSTER_AUTHORIZATION_FAILED);
+        let created = admin
+            .send_to_broker(1, &CreateAclsRequest::default().with_creations(vec![allow("User:alice", WRITE), allow("User:alice", DESCRIBE)]))
+            .await
+            .unwrap();
+        assert!(created.results.iter().all(|r| r.error_code == 0), "{created:?}");
+
+        let meta = alice.send_to_broker(1, &metadata_for("orders")).await.unwrap();
+        assert_eq!(meta.topics[0].error_code, 0);
+        assert_eq!(meta.topics[0].partitions.len(), 1);
+        let produced = alice.send_to_broker(1, &produce("orders")).await.unwrap();
+        assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+        assert_eq!(cluster.partition_state("orders", 0).await.unwrap().unwrap().high_watermark, 1);
+
+        let described = admin
+            .send_to_broker(
+                1,
+                &describe_any(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(described.error_code, 0);
+        let acls: usize = described.resources.iter().map(|r| r.acls.len()).sum();
+        assert_eq!(acls, 2);
+
+        let creds = admin.send_to_broker(1, &DescribeUserScramCredentialsRequest::default()).await.unwrap();
+        let mut users: Vec<&str> = creds.results.iter().map(|r| r.user.as_str()).collect();
+        users.sort_unstable();
+        assert_eq!(users, ["admin", "alice"]);
+        alice.close().await;
+        admin.close().await;
+    }
+
+    #[tokio::test]
+    async fn acl_apis_without_an_authorizer_answer_security_disabled() {
+        let cluster = Cluster::builder().seed(3).build().await.unwrap();
+        let client = Client::connect(config(&cluster, SecurityConfig::new(SecurityProtocol::Plaintext))).await.unwrap();
+        let described = client.send_to_broker(1, &describe_any()).await.unwrap();
+        assert_eq!(described.error_code, kafka_protocol::ErrorCode::SecurityDisabled.code());
+        client.close().await;
+    }
+}

@@ -180,6 +180,11 @@ handlers! {
     // Security: SASL (answered by the gate in `security.rs`), ACLs, SCRAM credentials.
     SaslHandshake => sasl_handshake,
     SaslAuthenticate => sasl_authenticate,
+    DescribeAcls => describe_acls,
+    CreateAcls => create_acls,
+    DeleteAcls => delete_acls,
+    DescribeUserScramCredentials => describe_user_scram_credentials,
+    AlterUserScramCredentials => alter_user_scram_credentials,
 }
 
 pub(crate) mod groups;

@@ -74,3 +74,99 @@ impl crate::state::security::BrokerSecurity {
         }
     }
 }
+
+/// Topics a request may not touch, taken out of it before the handler runs and answered
+/// with TOPIC_AUTHORIZATION_FAILED afterwards (step 3 of the contract for the per-topic
+/// checks modelled so far: Produce needs WRITE, Metadata DESCRIBE and, to auto-create,
+/// CREATE).
+#[derive(Default)]
+pub(crate) enum Denied {
+    /// Nothing to add.
+    #[default]
+    Nothing,
+    /// Produce topics without WRITE, with the partitions they named.
+    Produce(Vec<(String, Vec<i32>)>),
+    /// Named Metadata topics denied.
+    Metadata(Vec<String>),
+    /// An all-topics Metadata: leave out topics without DESCRIBE.
+    MetadataAll,
+}
+
+/// Takes the topics `connection` may not touch out of `body` (only with ACLs on).
+pub(crate) fn deny_items(state: &ClusterState, connection: u64, body: &mut RequestBody) -> Denied {
+    use crate::security::{AclOperation, ResourceType};
+    if state.security.authorizer.is_none() {
+        return Denied::Nothing;
+    }
+    let who = state.security.who(connection);
+    match body {
+        RequestBody::Produce(r) => {
+            let mut denied = Vec::new();
+            r.topic_data.retain(|t| {
+                let allowed = who.can(AclOperation::Write, ResourceType::Topic, &t.name);
+                if !allowed {
+                    denied.push((t.name.clone(), t.partition_data.iter().map(|p| p.index).collect()));
+                }
+                allowed
+            });
+            if denied.is_empty() {
+                Denied::Nothing
+            } else {
+                Denied::Produce(denied)
+            }
+        }
+        RequestBody::Metadata(r) => {
+            let Some(topics) = &mut r.topics else { return Denied::MetadataAll };
+            let requested: Vec<String> = topics.iter().filter_map(|t| t.name.clone()).collect();
+            let auto_create = r.allow_auto_topic_creation && state.config.auto_create_topics;
+            let decided = who.metadata_topics(
+                Some(&requested),
+                state.topics.iter().map(|t| t.name.as_str()),
+                |name| state.topics.contains(name),
+                auto_create,
+            );
+            if decided.denied.is_empty() {
+                return Denied::Nothing;
+            }
+            topics.retain(|t| t.name.as_ref().is_none_or(|n| !decided.denied.contains(n)));
+            Denied::Metadata(decided.denied)
+        }
+        _ => Denied::Nothing,
+    }
+}
+
+/// Adds the denied topics to the handler's response.
+pub(crate) fn answer_denied(state: &ClusterState, connection: u64, denied: Denied, response: &mut ResponseBody) {
+    use kafka_protocol::messages::metadata_response::MetadataResponseTopic;
+    use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+    const DENIED: i16 = crate::security::codes::TOPIC_AUTHORIZATION_FAILED;
+    match (denied, response) {
+        (Denied::Produce(topics), ResponseBody::Produce(r)) => {
+            for (name, partitions) in topics {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|index| {
+                        PartitionProduceResponse::default()
+                            .with_index(index)
+                            .with_error_code(DENIED)
+                            .with_base_offset(-1)
+                            .with_log_append_time_ms(-1)
+                            .with_log_start_offset(-1)
+                    })
+                    .collect();
+                r.responses.push(TopicProduceResponse::default().with_name(name).with_partition_responses(partitions));
+            }
+        }
+        (Denied::Metadata(names), ResponseBody::Metadata(r)) => {
+            for name in names {
+                r.topics.push(MetadataResponseTopic::default().with_name(Some(name)).with_error_code(DENIED));
+            }
+        }
+        (Denied::MetadataAll, ResponseBody::Metadata(r)) => {
+            use crate::security::{AclOperation, ResourceType};
+            let who = state.security.who(connection);
+            r.topics.retain(|t| t.name.as_deref().is_none_or(|n| who.can(AclOperation::Describe, ResourceType::Topic, n)));
+        }
+        _ => {}
+    }
+}
