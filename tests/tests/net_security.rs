@@ -373,6 +373,58 @@ mod acls {
     }
 
     #[tokio::test]
+    async fn altered_scram_credentials_take_effect_for_new_logins() {
+        use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialUpsertion;
+        use kafka_protocol::messages::AlterUserScramCredentialsRequest;
+        let cluster = Cluster::builder()
+            .seed(3)
+            .sasl(SaslSettings::new().user("admin", "admin-secret").user("alice", "alice-secret"))
+            .acls(["User:admin"])
+            .build()
+            .await
+            .unwrap();
+        let admin = client(&cluster, "admin").await;
+        // What `kafka-configs --alter --add-config 'SCRAM-SHA-512=[password=new-secret]'` sends.
+        let salt = b"fixed-test-salt".to_vec();
+        let mut salted = [0u8; 64];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha512>(b"new-secret", &salt, 4096, &mut salted);
+        let upsert = ScramCredentialUpsertion::default()
+            .with_name("alice".into())
+            .with_mechanism(2) // SCRAM-SHA-512
+            .with_iterations(4096)
+            .with_salt(salt.into())
+            .with_salted_password(salted.to_vec().into());
+        let altered = admin
+            .send_to_broker(1, &AlterUserScramCredentialsRequest::default().with_upsertions(vec![upsert]))
+            .await
+            .unwrap();
+        assert_eq!(altered.results.len(), 1);
+        assert_eq!(altered.results[0].error_code, 0, "{altered:?}");
+        // The old password no longer works for SCRAM-SHA-512; the new one does.
+        let old = sasl(SecurityProtocol::SaslPlaintext, SaslMechanismKind::ScramSha512, "alice", "alice-secret");
+        let result = match Client::connect(config(&cluster, old)).await {
+            Ok(c) => c.send_to_broker(1, &ApiVersionsRequest::default()).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        assert!(result.is_err(), "the replaced password still logs in");
+        let new = sasl(SecurityProtocol::SaslPlaintext, SaslMechanismKind::ScramSha512, "alice", "new-secret");
+        let alice = Client::connect(config(&cluster, new)).await.unwrap();
+        alice.send_to_broker(1, &ApiVersionsRequest::default()).await.unwrap();
+        // alice (no ACLs) may not alter credentials.
+        let denied = alice
+            .send_to_broker(1, &AlterUserScramCredentialsRequest::default().with_deletions(vec![
+                kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion::default()
+                    .with_name("admin".into())
+                    .with_mechanism(2),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(denied.results[0].error_code, CLUSTER_AUTHORIZATION_FAILED);
+        alice.close().await;
+        admin.close().await;
+    }
+
+    #[tokio::test]
     async fn acl_apis_without_an_authorizer_answer_security_disabled() {
         let cluster = Cluster::builder().seed(3).build().await.unwrap();
         let client = Client::connect(config(&cluster, SecurityConfig::new(SecurityProtocol::Plaintext))).await.unwrap();
