@@ -268,6 +268,7 @@ mod acls {
     const TOPIC_RESOURCE: i8 = 2;
     const LITERAL: i8 = 3;
     const ALLOW: i8 = 3;
+    const READ: i8 = 3;
     const WRITE: i8 = 4;
     const DESCRIBE: i8 = 8;
     const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
@@ -303,6 +304,19 @@ mod acls {
             .with_host_filter(None)
             .with_operation(1) // ANY
             .with_permission_type(1) // ANY
+    }
+
+    fn fetch_request(topic: &str, topic_id: kafka_protocol::Uuid) -> kafka_protocol::messages::FetchRequest {
+        use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+        kafka_protocol::messages::FetchRequest::default()
+            .with_replica_id(-1)
+            .with_max_wait_ms(5_000)
+            .with_min_bytes(1)
+            .with_max_bytes(1 << 20)
+            .with_session_epoch(-1)
+            .with_topics(vec![FetchTopic::default().with_topic(topic.into()).with_topic_id(topic_id).with_partitions(vec![
+                FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(1 << 20),
+            ])])
     }
 
     fn allow(principal: &str, operation: i8) -> AclCreation {
@@ -353,6 +367,18 @@ mod acls {
         assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
         assert_eq!(cluster.partition_state("orders", 0).await.unwrap().unwrap().high_watermark, 1);
 
+        // Fetch needs READ: denied at once (no long-poll wait), then served after a grant.
+        let fetch = fetch_request("orders", meta.topics[0].topic_id);
+        let fetched = alice.send_to_broker(1, &fetch).await.unwrap();
+        assert_eq!(fetched.responses.len(), 1);
+        assert_eq!(fetched.responses[0].partitions[0].error_code, TOPIC_AUTHORIZATION_FAILED);
+        let created = admin.send_to_broker(1, &CreateAclsRequest::default().with_creations(vec![allow("User:alice", READ)])).await.unwrap();
+        assert_eq!(created.results[0].error_code, 0);
+        let fetched = alice.send_to_broker(1, &fetch).await.unwrap();
+        let partition = &fetched.responses[0].partitions[0];
+        assert_eq!((partition.error_code, partition.high_watermark), (0, 1));
+        assert!(partition.records.as_ref().is_some_and(|r| !r.is_empty()));
+
         let described = admin
             .send_to_broker(
                 1,
@@ -362,7 +388,7 @@ mod acls {
             .unwrap();
         assert_eq!(described.error_code, 0);
         let acls: usize = described.resources.iter().map(|r| r.acls.len()).sum();
-        assert_eq!(acls, 2);
+        assert_eq!(acls, 3);
 
         let creds = admin.send_to_broker(1, &DescribeUserScramCredentialsRequest::default()).await.unwrap();
         let mut users: Vec<&str> = creds.results.iter().map(|r| r.user.as_str()).collect();

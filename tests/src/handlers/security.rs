@@ -77,8 +77,8 @@ impl crate::state::security::BrokerSecurity {
 
 /// Topics a request may not touch, taken out of it before the handler runs and answered
 /// with TOPIC_AUTHORIZATION_FAILED afterwards (step 3 of the contract for the per-topic
-/// checks modelled so far: Produce needs WRITE, Metadata DESCRIBE and, to auto-create,
-/// CREATE).
+/// checks modelled so far: Produce needs WRITE, Fetch READ, Metadata DESCRIBE and, to
+/// auto-create, CREATE).
 #[derive(Default)]
 pub(crate) enum Denied {
     /// Nothing to add.
@@ -86,6 +86,8 @@ pub(crate) enum Denied {
     Nothing,
     /// Produce topics without WRITE, with the partitions they named.
     Produce(Vec<(String, Vec<i32>)>),
+    /// Fetch topics without READ: (name, id, partitions).
+    Fetch(Vec<(String, kafka_protocol::Uuid, Vec<i32>)>),
     /// Named Metadata topics denied.
     Metadata(Vec<String>),
     /// An all-topics Metadata: leave out topics without DESCRIBE.
@@ -114,6 +116,29 @@ pub(crate) fn deny_items(state: &ClusterState, connection: u64, body: &mut Reque
             } else {
                 Denied::Produce(denied)
             }
+        }
+        RequestBody::Fetch(r) => {
+            let mut denied = Vec::new();
+            r.topics.retain(|t| {
+                // v13+ names topics by id; an unknown id is the handler's UNKNOWN_TOPIC_ID.
+                let name = if t.topic.is_empty() {
+                    state.topics.by_id(&t.topic_id).map(|topic| topic.name.clone())
+                } else {
+                    Some(t.topic.clone())
+                };
+                let Some(name) = name else { return true };
+                let allowed = who.can(AclOperation::Read, ResourceType::Topic, &name);
+                if !allowed {
+                    denied.push((t.topic.clone(), t.topic_id, t.partitions.iter().map(|p| p.partition).collect()));
+                }
+                allowed
+            });
+            if denied.is_empty() {
+                return Denied::Nothing;
+            }
+            // Like Kafka, a fetch with errors to report does not wait for data.
+            r.max_wait_ms = 0;
+            Denied::Fetch(denied)
         }
         RequestBody::Metadata(r) => {
             let Some(topics) = &mut r.topics else { return Denied::MetadataAll };
@@ -155,6 +180,23 @@ pub(crate) fn answer_denied(state: &ClusterState, connection: u64, denied: Denie
                     })
                     .collect();
                 r.responses.push(TopicProduceResponse::default().with_name(name).with_partition_responses(partitions));
+            }
+        }
+        (Denied::Fetch(topics), ResponseBody::Fetch(r)) => {
+            use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+            for (name, id, partitions) in topics {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|index| {
+                        PartitionData::default()
+                            .with_partition_index(index)
+                            .with_error_code(DENIED)
+                            .with_high_watermark(-1)
+                            .with_last_stable_offset(-1)
+                            .with_log_start_offset(-1)
+                    })
+                    .collect();
+                r.responses.push(FetchableTopicResponse::default().with_topic(name).with_topic_id(id).with_partitions(partitions));
             }
         }
         (Denied::Metadata(names), ResponseBody::Metadata(r)) => {
