@@ -148,6 +148,18 @@ async fn connection(stream: TcpStream, peer: SocketAddr, broker: i32, shared: Se
         }
         Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
             Ok(Ok(tls)) => {
+                // The SSL principal: `User:<subject DN>` of the verified client certificate.
+                let dn = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|certs| certs.first())
+                    .and_then(|cert| crate::security::dn::subject_dn(cert));
+                if let (Some(dn), Some(actor)) = (dn, shared.actor.upgrade()) {
+                    let _ = actor.send(ActorMsg::Control(Box::new(move |a| {
+                        a.state.security.connection(id).set_peer_certificate_dn(Some(&dn));
+                    })));
+                }
                 let (read, write) = tokio::io::split(tls);
                 serve(read, write, id, peer, broker, &shared).await;
             }

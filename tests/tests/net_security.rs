@@ -236,6 +236,37 @@ mod tls {
     }
 
     #[tokio::test]
+    async fn client_certificate_subject_is_the_ssl_principal_for_acls() {
+        use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+        let ca = Ca::new("testkit-ca");
+        let client_ca = Ca::new("clients-ca");
+        let (cert, key) = ca.issue("broker", &["127.0.0.1"]);
+        let cluster = Cluster::builder()
+            .topic("orders", 1, 1)
+            .seed(9)
+            .tls(TlsSettings::new(cert, key).require_client_cert(client_ca.pem()))
+            .acls(["User:CN=admin"])
+            .build()
+            .await
+            .unwrap();
+        let request = MetadataRequest::default()
+            .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some("orders".into()))]))
+            .with_allow_auto_topic_creation(false);
+        let mut codes = Vec::new();
+        for user in ["alice", "admin"] {
+            let (c, k) = client_ca.issue(user, &[]);
+            let tls = TlsConfig::default().with_ca_pem(ca.pem()).with_certificate_pem(c).with_key_pem(k);
+            let client = Client::connect(config(&cluster, ssl(tls))).await.unwrap();
+            let meta = client.send_to_broker(1, &request).await.unwrap();
+            codes.push(meta.topics[0].error_code);
+            let principals = cluster.principals().await.unwrap();
+            assert!(principals.values().any(|p| *p == format!("User:CN={user}")), "{principals:?}");
+            client.close().await;
+        }
+        assert_eq!(codes, [29, 0]);
+    }
+
+    #[tokio::test]
     async fn sasl_ssl_with_scram() {
         let ca = Ca::new("testkit-ca");
         let (cert, key) = ca.issue("broker", &["127.0.0.1"]);

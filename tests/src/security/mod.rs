@@ -67,6 +67,7 @@
 
 pub mod acl;
 pub mod auth;
+pub mod dn;
 pub mod requirements;
 pub mod scram_store;
 pub mod settings;
