@@ -30,6 +30,8 @@ pub(crate) type Control = Box<dyn FnOnce(&mut Actor) + Send>;
 pub(crate) enum ActorMsg {
     Request(Incoming),
     Control(Control),
+    /// A connection closed (its per-connection state can go).
+    Closed(u64),
 }
 
 /// A decoded request and where its response goes.
@@ -59,6 +61,8 @@ pub(crate) struct WriteEffects {
     pub(crate) close_after: bool,
     pub(crate) corrupt: bool,
     pub(crate) truncate: bool,
+    /// Close the connection once this response is written (failed SASL authentication).
+    pub(crate) close_after_write: bool,
 }
 
 impl From<&Effects> for WriteEffects {
@@ -69,6 +73,7 @@ impl From<&Effects> for WriteEffects {
             close_after: e.close_after,
             corrupt: e.corrupt,
             truncate: e.truncate,
+            close_after_write: false,
         }
     }
 }
@@ -196,6 +201,7 @@ impl Actor {
                     self.state.sync_store();
                     self.poll_parked();
                 }
+                Some(ActorMsg::Closed(connection)) => self.state.security.closed(connection),
                 None => break,
             }
         }
@@ -220,6 +226,7 @@ impl Actor {
         );
         self.log.next_seq += 1;
         self.log.push(logged.clone());
+        let Some(incoming) = crate::handlers::security::gate(&mut self.state, incoming) else { return };
         if let Some(hold) = self.holds.iter_mut().find(|h| h.matcher.matches(&logged)) {
             hold.held.push((incoming, logged));
             hold.total += 1;
@@ -243,8 +250,8 @@ impl Actor {
 
     /// Handles a request that passed the holds.
     pub(crate) fn process(&mut self, incoming: Incoming, logged: &LoggedRequest) {
-        let Incoming { broker, frame, reply, .. } = incoming;
-        let RequestFrame { header, api_key, body } = frame;
+        let Incoming { broker, frame, reply, connection } = incoming;
+        let RequestFrame { header, api_key, mut body } = frame;
         let Some(entry) = handlers::entry(api_key) else {
             let _ = reply.send(Reply::Close);
             return;
@@ -267,6 +274,14 @@ impl Actor {
             });
             return;
         }
+        if let Some(code) = self.state.security.request_error(connection, &body, version) {
+            let _ = reply.send(match (entry.error_response)(&body, version, code) {
+                Some(body) => Reply::Response { version, correlation_id, body, effects: write },
+                None => Reply::Close,
+            });
+            return;
+        }
+        let denied = handlers::security::deny_items(&self.state, connection, &mut body);
         let mut ctx = Ctx {
             state: &mut self.state,
             broker,
@@ -285,6 +300,7 @@ impl Actor {
         self.timers.extend(timers);
         match outcome {
             Outcome::Respond(mut body) => {
+                handlers::security::answer_denied(&self.state, connection, denied, &mut body);
                 if let Some(ms) = throttle {
                     handlers::set_throttle(&mut body, ms);
                 }

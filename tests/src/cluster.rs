@@ -16,6 +16,8 @@ use tokio::task::AbortHandle;
 use crate::actor::{Actor, ActorMsg, Hold};
 use crate::faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 use crate::rng::{base64_id, Rng};
+use crate::security::{Authorizer, AuthorizerConfig, SaslConfig, ScramStore, SecurityProtocol};
+use crate::state::security::BrokerSecurity;
 use crate::server::{bind, spawn_listener, ListenerGuard, ServerShared};
 use crate::state::{BrokerConfig, BrokerInfo, ClusterState};
 use crate::version::{KafkaVersion, SupportedApis};
@@ -113,6 +115,9 @@ pub struct ClusterBuilder {
     max_frame: usize,
     request_log_limit: usize,
     data_dir: Option<std::path::PathBuf>,
+    sasl: Option<crate::security::SaslSettings>,
+    tls: Option<crate::security::TlsSettings>,
+    super_users: Option<Vec<String>>,
 }
 
 impl Default for ClusterBuilder {
@@ -132,6 +137,9 @@ impl Default for ClusterBuilder {
             max_frame: kafka_protocol::frame::DEFAULT_MAX_FRAME_SIZE,
             request_log_limit: 10_000,
             data_dir: None,
+            sasl: None,
+            tls: None,
+            super_users: None,
         }
     }
 }
@@ -236,6 +244,30 @@ impl ClusterBuilder {
         self
     }
 
+    /// SASL on every listener (`SASL_PLAINTEXT`, or `SASL_SSL` with [`ClusterBuilder::tls`]):
+    /// connections must authenticate (SaslHandshake + SaslAuthenticate) before any request
+    /// other than one ApiVersions, or they are closed. Default: no SASL.
+    pub fn sasl(mut self, settings: crate::security::SaslSettings) -> Self {
+        self.sasl = Some(settings);
+        self
+    }
+
+    /// TLS on every listener (`SSL`, or `SASL_SSL` with [`ClusterBuilder::sasl`]).
+    /// Default: plaintext.
+    pub fn tls(mut self, settings: crate::security::TlsSettings) -> Self {
+        self.tls = Some(settings);
+        self
+    }
+
+    /// Turn on ACLs (`authorizer.class.name=StandardAuthorizer`) with these super users
+    /// (`super.users`, principals like `User:admin`); `allow.everyone.if.no.acl.found` is
+    /// false, so everyone else needs ACLs (CreateAcls). Default: no authorizer, every
+    /// request allowed, the ACL APIs answer SECURITY_DISABLED.
+    pub fn acls<S: Into<String>>(mut self, super_users: impl IntoIterator<Item = S>) -> Self {
+        self.super_users = Some(super_users.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
     pub async fn build(self) -> Result<Cluster, Error> {
         if self.brokers < 1 {
@@ -331,6 +363,28 @@ impl ClusterBuilder {
             )
             .map_err(|e| Error::Config(format!("broker properties: {e}")))?,
             quotas: crate::config::QuotaStore::new(),
+            security: Default::default(),
+        };
+        let protocol = match (self.sasl.is_some(), self.tls.is_some()) {
+            (false, false) => SecurityProtocol::Plaintext,
+            (false, true) => SecurityProtocol::Ssl,
+            (true, false) => SecurityProtocol::SaslPlaintext,
+            (true, true) => SecurityProtocol::SaslSsl,
+        };
+        let (sasl, scram) = match &self.sasl {
+            Some(settings) => settings.build(self.seed).map_err(|e| Error::Config(format!("sasl users: {e}")))?,
+            None => (SaslConfig::default(), ScramStore::new()),
+        };
+        let authorizer = self.super_users.as_ref().map(|users| {
+            let config = users
+                .iter()
+                .fold(AuthorizerConfig::default().allow_everyone_if_no_acl_found(false), |c, u| c.super_user(u.clone()));
+            Authorizer::new(config)
+        });
+        state.security = BrokerSecurity::new(protocol, sasl, scram, authorizer);
+        let tls = match &self.tls {
+            Some(settings) => Some(crate::server::tls_acceptor(settings).map_err(Error::Config)?),
+            None => None,
         };
         if let Some((dir, topics)) = loaded {
             for topic in topics {
@@ -352,7 +406,7 @@ impl ClusterBuilder {
         }
         state.sync_store();
         let (tx, rx) = mpsc::unbounded_channel();
-        let shared = ServerShared { actor: tx.downgrade(), apis, max_frame: self.max_frame };
+        let shared = ServerShared { actor: tx.downgrade(), apis, max_frame: self.max_frame, tls };
         let mut actor = Actor::new(state, shared.clone(), self.request_log_limit);
         let mut addrs = BTreeMap::new();
         for (id, listener) in listeners {
@@ -635,6 +689,13 @@ impl Cluster {
     /// Names of every topic.
     pub async fn topic_names(&self) -> Result<Vec<String>, Error> {
         self.call(|a| a.state.topics.iter().map(|t| t.name.clone()).collect()).await
+    }
+
+    /// The authenticated principals of open connections, by connection id (the
+    /// `connection` of [`LoggedRequest`](crate::LoggedRequest)), e.g. `User:alice` after a
+    /// SASL login; connections that have not sent a request yet are not listed.
+    pub async fn principals(&self) -> Result<BTreeMap<u64, String>, Error> {
+        self.call(|a| a.state.security.principals()).await
     }
 
     /// The cluster id reported in Metadata and DescribeCluster.

@@ -34,7 +34,10 @@
 //! DescribeCluster, DescribeTopicPartitions), produce and fetch (idempotent and
 //! transactional producers, fetch sessions, long-poll, read_committed), offsets
 //! (ListOffsets, OffsetForLeaderEpoch, DeleteRecords), consumer groups (classic and KIP-848)
-//! with committed offsets, and transactions. `tests/BROKER.md` lists what is not modelled.
+//! with committed offsets, transactions, and security: SASL PLAIN / SCRAM listeners
+//! ([`ClusterBuilder::sasl`]), TLS and mutual TLS ([`ClusterBuilder::tls`]), ACLs
+//! ([`ClusterBuilder::acls`]) with the ACL and SCRAM-credential APIs. `tests/BROKER.md`
+//! lists what is not modelled.
 //!
 //! One task, the cluster actor (the private `actor` module), owns all state and
 //! handles requests one at a time; each connection has a reader and a writer task and
@@ -64,5 +67,6 @@ mod version;
 pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState};
 pub use faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 pub use kafka_protocol as protocol;
+pub use security::{SaslSettings, TlsSettings};
 pub use kafka_protocol::{ApiKey, ErrorCode};
 pub use version::KafkaVersion;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::frame::{decode_request, encode_response_body, frame_size, peek_request_prefix};
 use kafka_protocol::messages::{api_versions_response::ApiVersion, ApiKey, ApiVersionsResponse, ResponseBody};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
@@ -35,6 +35,45 @@ pub(crate) struct ServerShared {
     pub(crate) actor: mpsc::WeakUnboundedSender<ActorMsg>,
     pub(crate) apis: Arc<SupportedApis>,
     pub(crate) max_frame: usize,
+    /// TLS on the listener (`SSL` / `SASL_SSL`), else plaintext.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+/// How long a client has to finish the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A rustls server config from PEM settings (ring provider; client certificates required
+/// when a client CA is given).
+pub(crate) fn tls_acceptor(settings: &crate::security::TlsSettings) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_slice_iter(settings.cert_chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("tls: server certificate chain PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("tls: the server certificate chain PEM holds no certificate".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(settings.key_pem.as_bytes()).map_err(|e| format!("tls: server key PEM: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("tls: {e}"))?;
+    let builder = match &settings.client_ca_pem {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                let cert = cert.map_err(|e| format!("tls: client CA PEM: {e}"))?;
+                roots.add(cert).map_err(|e| format!("tls: client CA: {e}"))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("tls: client verifier: {e}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder.with_single_cert(certs, key).map_err(|e| format!("tls: server certificate and key: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// A running listener; dropping it aborts the listener and its connections.
@@ -99,24 +138,71 @@ async fn accept_loop(listener: TcpListener, broker: i32, shared: ServerShared) {
 
 async fn connection(stream: TcpStream, peer: SocketAddr, broker: i32, shared: ServerShared) {
     let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
-    let (read, write) = stream.into_split();
-    let (queue_tx, queue_rx) = mpsc::channel(MAX_IN_FLIGHT);
     tracing::debug!(broker, connection = id, %peer, "connection opened");
+    // Tells the actor the connection is gone however this task ends (aborts included).
+    let _closed = ClosedNotice { id, actor: shared.actor.clone() };
+    match shared.tls.clone() {
+        None => {
+            let (read, write) = stream.into_split();
+            serve(read, write, id, peer, broker, &shared).await;
+        }
+        Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => {
+                // The SSL principal: `User:<subject DN>` of the verified client certificate.
+                let dn = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|certs| certs.first())
+                    .and_then(|cert| crate::security::dn::subject_dn(cert));
+                if let (Some(dn), Some(actor)) = (dn, shared.actor.upgrade()) {
+                    let _ = actor.send(ActorMsg::Control(Box::new(move |a| {
+                        a.state.security.connection(id).set_peer_certificate_dn(Some(&dn));
+                    })));
+                }
+                let (read, write) = tokio::io::split(tls);
+                serve(read, write, id, peer, broker, &shared).await;
+            }
+            Ok(Err(e)) => tracing::warn!(broker, connection = id, %peer, "TLS handshake failed: {e}"),
+            Err(_) => tracing::warn!(broker, connection = id, %peer, "TLS handshake timed out"),
+        },
+    }
+    tracing::debug!(broker, connection = id, "connection closed");
+}
+
+struct ClosedNotice {
+    id: u64,
+    actor: mpsc::WeakUnboundedSender<ActorMsg>,
+}
+
+impl Drop for ClosedNotice {
+    fn drop(&mut self) {
+        if let Some(actor) = self.actor.upgrade() {
+            let _ = actor.send(ActorMsg::Closed(self.id));
+        }
+    }
+}
+
+async fn serve<R, W>(read: R, write: W, id: u64, peer: SocketAddr, broker: i32, shared: &ServerShared)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let (queue_tx, queue_rx) = mpsc::channel(MAX_IN_FLIGHT);
     let writing = writer(write, queue_rx);
     tokio::pin!(writing);
     tokio::select! {
-        result = reader(read, id, broker, &shared, queue_tx) => match result {
+        result = reader(read, id, broker, shared, queue_tx) => match result {
             // The client finished sending: answer what it already asked, then close.
             Ok(()) => writing.await,
             Err(reason) => tracing::warn!(broker, connection = id, %peer, "closing connection: {reason}"),
         },
         () = &mut writing => {}
     }
-    tracing::debug!(broker, connection = id, "connection closed");
 }
 
 async fn reader(
-    mut read: tokio::net::tcp::OwnedReadHalf,
+    mut read: impl AsyncRead + Unpin,
     connection: u64,
     broker: i32,
     shared: &ServerShared,
@@ -173,7 +259,7 @@ async fn reader(
     }
 }
 
-async fn writer(mut write: tokio::net::tcp::OwnedWriteHalf, mut queue: mpsc::Receiver<oneshot::Receiver<Reply>>) {
+async fn writer(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<oneshot::Receiver<Reply>>) {
     let mut out = BytesMut::new();
     while let Some(rx) = queue.recv().await {
         let Ok(reply) = rx.await else { return };
@@ -196,7 +282,11 @@ async fn writer(mut write: tokio::net::tcp::OwnedWriteHalf, mut queue: mpsc::Rec
                     return;
                 }
                 let frame = apply_damage(&mut out, &effects);
-                if write.write_all(&frame).await.is_err() {
+                if write.write_all(&frame).await.is_err() || write.flush().await.is_err() {
+                    return;
+                }
+                if effects.close_after_write {
+                    let _ = write.shutdown().await;
                     return;
                 }
             }

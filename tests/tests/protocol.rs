@@ -630,7 +630,14 @@ async fn every_served_request_version_answers() {
                   ElectLeaders => ElectLeadersRequest::default(),
                   AlterPartitionReassignments => AlterPartitionReassignmentsRequest::default(),
                   ListPartitionReassignments => ListPartitionReassignmentsRequest::default(),
-                  DescribeLogDirs => DescribeLogDirsRequest::default());
+                  DescribeLogDirs => DescribeLogDirsRequest::default(),
+                  SaslHandshake => kafka_testkit::protocol::messages::SaslHandshakeRequest::default(),
+                  SaslAuthenticate => kafka_testkit::protocol::messages::SaslAuthenticateRequest::default(),
+                  DescribeAcls => kafka_testkit::protocol::messages::DescribeAclsRequest::default(),
+                  CreateAcls => kafka_testkit::protocol::messages::CreateAclsRequest::default(),
+                  DeleteAcls => kafka_testkit::protocol::messages::DeleteAclsRequest::default(),
+                  DescribeUserScramCredentials => kafka_testkit::protocol::messages::DescribeUserScramCredentialsRequest::default(),
+                  AlterUserScramCredentials => kafka_testkit::protocol::messages::AlterUserScramCredentialsRequest::default());
             c.write_raw(&buf).await.unwrap();
             let frame = c.read_frame().await.unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
             let (_, _) = kafka_testkit::protocol::frame::decode_response_body(frame, key, v)

@@ -188,7 +188,16 @@ handlers! {
     AlterPartitionReassignments => alter_partition_reassignments,
     ListPartitionReassignments => list_partition_reassignments,
     DescribeLogDirs => describe_log_dirs,
+    // Security: SASL (answered by the gate in `security.rs`), ACLs, SCRAM credentials.
+    SaslHandshake => sasl_handshake,
+    SaslAuthenticate => sasl_authenticate,
+    DescribeAcls => describe_acls,
+    CreateAcls => create_acls,
+    DeleteAcls => delete_acls,
+    DescribeUserScramCredentials => describe_user_scram_credentials,
+    AlterUserScramCredentials => alter_user_scram_credentials,
 }
+
 
 /// The throttle time a test injected (`Cluster::set_throttle`, KIP-219) for this client and
 /// API, if any.
@@ -211,6 +220,7 @@ pub(crate) fn set_throttle(body: &mut ResponseBody, ms: i32) {
 }
 
 pub(crate) mod groups;
+pub(crate) mod security;
 pub(crate) mod transactions;
 
 /// Shared helpers for handlers.

@@ -67,8 +67,10 @@
 
 pub mod acl;
 pub mod auth;
+pub mod dn;
 pub mod requirements;
 pub mod scram_store;
+pub mod settings;
 #[cfg(test)]
 mod test_client;
 #[cfg(test)]
@@ -84,6 +86,7 @@ pub use auth::{
     ANONYMOUS,
 };
 pub use requirements::{MetadataTopics, RequestAuthorizer};
+pub use settings::{SaslSettings, TlsSettings};
 pub use scram_store::{ScramMechanism, ScramStore, ScramStoreError};
 
 /// The Kafka error codes this module answers with, as the `i16` the generated messages carry,

@@ -5,6 +5,7 @@
 pub(crate) mod fetch_sessions;
 pub(crate) mod log;
 pub(crate) mod persist;
+pub(crate) mod security;
 pub(crate) mod topics;
 
 use std::collections::{BTreeMap, HashMap};
@@ -89,6 +90,8 @@ pub(crate) struct ClusterState {
     pub(crate) config_store: crate::config::ConfigStore,
     /// Client quotas and injected throttle times.
     pub(crate) quotas: crate::config::QuotaStore,
+    /// SASL, SCRAM credentials, ACLs and per-connection authentication.
+    pub(crate) security: security::BrokerSecurity,
 }
 
 impl ClusterState {
