@@ -75,7 +75,8 @@ async fn pair(test: &str) -> Option<Pair> {
         .build()
         .await
         .expect("in-process cluster starts");
-    let real = TestClient::connect(addr).await.unwrap_or_else(|e| panic!("connecting to real Kafka at {addr}: {e}"));
+    let mut real = TestClient::connect(addr).await.unwrap_or_else(|e| panic!("connecting to real Kafka at {addr}: {e}"));
+    wait_until_coordinators_ready(&mut real).await;
     let ours = TestClient::connect(cluster.broker_addr(1).expect("broker 1")).await.expect("connecting to our broker");
     // Names must be unique on the real broker across test runs against one broker, so they
     // carry the test process id as well as a per-process counter; they never reach a
@@ -84,6 +85,28 @@ async fn pair(test: &str) -> Option<Pair> {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let prefix = format!("diff-{run}-{n}-{test}");
     Some(Pair { real, ours, _cluster: cluster, prefix })
+}
+
+/// A freshly started Kafka answers COORDINATOR_NOT_AVAILABLE (15) or
+/// COORDINATOR_LOAD_IN_PROGRESS (14) until `__consumer_offsets` exists and is loaded and its
+/// producer-id block is allocated. Poll it (50 ms steps, 30 s at most) so every comparison
+/// starts from a ready broker; `.ci/run` starts Kafka right before the tests.
+async fn wait_until_coordinators_ready(real: &mut TestClient) {
+    let loading = |code: i16| code == 14 || code == 15;
+    let probe = "readiness-probe".to_string();
+    for _ in 0..600 {
+        let find = FindCoordinatorRequest::default().with_key(probe.clone());
+        let found = real.send(&find, 3).await.expect("real FindCoordinator");
+        let describe = DescribeGroupsRequest::default().with_groups(vec![probe.clone()]);
+        let groups = real.send(&describe, 5).await.expect("real DescribeGroups");
+        let init = InitProducerIdRequest::default().with_transactional_id(None).with_transaction_timeout_ms(60_000);
+        let pid = real.send(&init, 4).await.expect("real InitProducerId");
+        if found.error_code == 0 && !groups.groups.iter().any(|g| loading(g.error_code)) && !loading(pid.error_code) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("real Kafka's coordinators did not become ready within 30 s");
 }
 
 impl Pair {
