@@ -214,6 +214,38 @@ impl ClassicGroup {
         }
     }
 
+    /// What `data_dir` persistence keeps: protocol type, protocol name, generation, and
+    /// whether the group had members.
+    pub(crate) fn image(&self) -> (Option<String>, Option<String>, i32, bool) {
+        (
+            self.protocol_type.clone(),
+            self.protocol_name.clone(),
+            self.generation,
+            !self.is_vacant(),
+        )
+    }
+
+    /// A group read back from the data dir: Empty, without members (they rejoin, as after a
+    /// coordinator failover). A group that had members moves one generation on and forgets
+    /// its protocol, as Kafka's group does once the loaded members' sessions expire.
+    pub(crate) fn restored(
+        now: Instant,
+        protocol_type: Option<String>,
+        protocol_name: Option<String>,
+        generation: i32,
+        had_members: bool,
+    ) -> Self {
+        let mut group = Self::new(protocol_type.is_some().then_some(now));
+        group.protocol_type = protocol_type;
+        if had_members {
+            group.generation = generation.wrapping_add(1);
+        } else {
+            group.generation = generation;
+            group.protocol_name = protocol_name;
+        }
+        group
+    }
+
     /// Current generation id.
     pub(crate) fn generation(&self) -> i32 {
         self.generation

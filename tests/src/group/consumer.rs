@@ -181,6 +181,7 @@ pub(crate) fn heartbeat(
                     format!("Consumer group {group_id} not found."),
                 );
             }
+            let incarnation = coordinator.next_incarnation();
             coordinator.groups.insert(
                 group_id.clone(),
                 Group {
@@ -188,6 +189,7 @@ pub(crate) fn heartbeat(
                         coordinator.config.default_assignor(),
                     )),
                     offsets: OffsetStore::default(),
+                    incarnation,
                 },
             );
         }
@@ -304,6 +306,39 @@ impl ConsumerGroup {
             assignor,
             empty_since: None,
         }
+    }
+
+    /// What `data_dir` persistence keeps: group epoch, assignment epoch, assignor, and
+    /// whether the group had members. Members, their assignments and the target assignment
+    /// are not kept (members rejoin with epoch 0 after a restart).
+    pub(crate) fn image(&self) -> (i32, i32, AssignorKind, bool) {
+        (
+            self.group_epoch,
+            self.assignment_epoch,
+            self.assignor,
+            !self.members.is_empty(),
+        )
+    }
+
+    /// A group read back from the data dir, Empty. If it had members their removal bumps
+    /// the group epoch once (Kafka bumps it as their sessions expire), so the next member
+    /// gets a fresh assignment epoch.
+    pub(crate) fn restored(
+        now: Instant,
+        group_epoch: i32,
+        assignment_epoch: i32,
+        assignor: AssignorKind,
+        had_members: bool,
+    ) -> Self {
+        let mut group = Self::new(assignor);
+        group.group_epoch = if had_members {
+            group_epoch.saturating_add(1)
+        } else {
+            group_epoch
+        };
+        group.assignment_epoch = assignment_epoch.min(group.group_epoch);
+        group.empty_since = Some(now);
+        group
     }
 
     /// Kafka's consumer group state names.

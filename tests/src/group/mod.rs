@@ -37,6 +37,7 @@ mod assignor;
 mod classic;
 mod consumer;
 mod offsets;
+pub(crate) mod persist;
 #[cfg(test)]
 mod tests;
 
@@ -468,6 +469,8 @@ pub struct GroupCoordinator {
     /// Orders commits so a transaction's offsets lose to a plain commit written after them.
     commit_seq: u64,
     next_retention_check: Option<Instant>,
+    /// Last group incarnation handed out.
+    incarnations: u64,
 }
 
 /// One group: its membership (classic or consumer) and its committed offsets.
@@ -475,6 +478,9 @@ pub struct GroupCoordinator {
 struct Group {
     kind: GroupKind,
     offsets: OffsetStore,
+    /// Which creation of this group id this is (unique per coordinator): `data_dir`
+    /// persistence tells a deleted and re-created group from the one it wrote before.
+    incarnation: u64,
 }
 
 #[derive(Debug)]
@@ -537,6 +543,7 @@ impl GroupCoordinator {
             rng,
             commit_seq: 0,
             next_retention_check: None,
+            incarnations: 0,
         }
     }
 
@@ -608,12 +615,14 @@ impl GroupCoordinator {
             return error(code::UNKNOWN_MEMBER_ID);
         }
         let group_id = request.group_id.clone();
+        let incarnation = self.next_incarnation();
         let group = self
             .groups
             .entry(group_id.clone())
             .or_insert_with(|| Group {
                 kind: GroupKind::Classic(ClassicGroup::new(Some(now))),
                 offsets: OffsetStore::default(),
+                incarnation,
             });
         if let GroupKind::Consumer(_) = group.kind {
             // An empty consumer group becomes a classic one; its offsets stay.
@@ -849,12 +858,14 @@ impl GroupCoordinator {
     /// [`complete_txn`](Self::complete_txn) commits, and vanish when it aborts.
     pub fn stage_txn_offsets(&mut self, producer_id: i64, group_id: &str, offsets: Vec<TxnOffset>) {
         let seq = self.next_commit_seq();
+        let incarnation = self.next_incarnation();
         let group = self
             .groups
             .entry(group_id.to_owned())
             .or_insert_with(|| Group {
                 kind: GroupKind::Classic(ClassicGroup::new(None)),
                 offsets: OffsetStore::default(),
+                incarnation,
             });
         group.offsets.stage(producer_id, offsets, seq);
     }
@@ -976,6 +987,12 @@ impl GroupCoordinator {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// A fresh incarnation number for a group being created.
+    fn next_incarnation(&mut self) -> u64 {
+        self.incarnations = self.incarnations.wrapping_add(1);
+        self.incarnations
+    }
 
     fn next_commit_seq(&mut self) -> u64 {
         self.commit_seq = self.commit_seq.wrapping_add(1);

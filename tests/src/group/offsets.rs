@@ -4,7 +4,7 @@
 //! Offsets belong to a group (classic or consumer); a commit to an unknown group with
 //! generation -1 creates an Empty "simple" group that only stores offsets, as Kafka does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::{
@@ -32,7 +32,7 @@ pub(crate) struct Committed {
     /// Explicit expiry (OffsetCommit v2-4 `RetentionTimeMs`).
     pub(crate) expire_at: Option<Instant>,
     /// Commit order across the coordinator.
-    seq: u64,
+    pub(crate) seq: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +50,9 @@ type PartitionKey = (String, i32);
 pub(crate) struct OffsetStore {
     committed: BTreeMap<PartitionKey, Committed>,
     staged: BTreeMap<i64, BTreeMap<PartitionKey, Staged>>,
+    /// Partitions whose committed offset changed (set, replaced or removed) since
+    /// [`OffsetStore::take_dirty`] last ran: what `data_dir` persistence writes out.
+    dirty: BTreeSet<PartitionKey>,
 }
 
 impl OffsetStore {
@@ -63,8 +66,32 @@ impl OffsetStore {
     }
 
     fn commit(&mut self, topic: &str, partition: i32, committed: Committed) {
-        self.committed
-            .insert((topic.to_owned(), partition), committed);
+        let key = (topic.to_owned(), partition);
+        self.dirty.insert(key.clone());
+        self.committed.insert(key, committed);
+    }
+
+    /// Puts back an offset read from the data dir (not marked dirty: it is on disk).
+    pub(crate) fn restore(&mut self, topic: String, partition: i32, committed: Committed) {
+        self.committed.insert((topic, partition), committed);
+    }
+
+    /// Every committed offset.
+    pub(crate) fn committed(&self) -> impl Iterator<Item = (&PartitionKey, &Committed)> {
+        self.committed.iter()
+    }
+
+    /// The partitions changed since the last call, with their committed offset now (`None`
+    /// when it was removed).
+    pub(crate) fn take_dirty(&mut self) -> Vec<(PartitionKey, Option<&Committed>)> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .map(|key| {
+                let now = self.committed.get(&key);
+                (key, now)
+            })
+            .collect()
     }
 
     pub(crate) fn stage(&mut self, producer_id: i64, offsets: Vec<TxnOffset>, seq: u64) {
@@ -95,6 +122,7 @@ impl OffsetStore {
             if self.committed.get(&key).is_some_and(|c| c.seq > s.seq) {
                 continue;
             }
+            self.dirty.insert(key.clone());
             self.committed.insert(
                 key,
                 Committed {
@@ -115,7 +143,10 @@ impl OffsetStore {
     }
 
     fn delete(&mut self, topic: &str, partition: i32) {
-        self.committed.remove(&(topic.to_owned(), partition));
+        let key = (topic.to_owned(), partition);
+        if self.committed.remove(&key).is_some() {
+            self.dirty.insert(key);
+        }
     }
 
     /// Removes offsets past retention under `policy`; offsets with a pending transactional
@@ -126,6 +157,7 @@ impl OffsetStore {
             .values()
             .flat_map(|s| s.keys().cloned())
             .collect();
+        let dirty = &mut self.dirty;
         self.committed.retain(|key, c| {
             if pending.contains(key) {
                 return true;
@@ -141,7 +173,11 @@ impl OffsetStore {
                 }
             };
             let expires = c.expire_at.or_else(|| base.checked_add(retention));
-            expires.is_none_or(|at| at > now)
+            let keep = expires.is_none_or(|at| at > now);
+            if !keep {
+                dirty.insert(key.clone());
+            }
+            keep
         });
     }
 }
@@ -217,11 +253,13 @@ fn group_for_commit<'a>(
         if generation_or_epoch >= 0 && !create {
             return Err(code::ILLEGAL_GENERATION);
         }
+        let incarnation = coordinator.next_incarnation();
         coordinator.groups.insert(
             group_id.to_owned(),
             Group {
                 kind: GroupKind::Classic(ClassicGroup::new(None)),
                 offsets: OffsetStore::default(),
+                incarnation,
             },
         );
     }

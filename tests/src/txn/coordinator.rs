@@ -307,7 +307,7 @@ pub struct TransactionMetadata {
     /// When the metadata last changed.
     pub last_update_ms: i64,
     /// When a `Prepare*` state completes.
-    complete_at_ms: Option<i64>,
+    pub(crate) complete_at_ms: Option<i64>,
 }
 
 impl TransactionMetadata {
@@ -426,6 +426,9 @@ pub struct TxnCoordinator {
     txns: BTreeMap<String, TransactionMetadata>,
     /// Current producer id -> transactional id.
     by_producer: HashMap<i64, String>,
+    /// Bumped by every call that may change persisted state (`data_dir` writes the
+    /// snapshot again when it moved).
+    revision: u64,
 }
 
 impl Default for TxnCoordinator {
@@ -442,6 +445,7 @@ impl TxnCoordinator {
             config,
             txns: BTreeMap::new(),
             by_producer: HashMap::new(),
+            revision: 0,
         }
     }
 
@@ -454,6 +458,7 @@ impl TxnCoordinator {
     /// coordinator epoch, so partitions refuse markers from the old one
     /// (`TRANSACTION_COORDINATOR_FENCED`). Returns the new epoch.
     pub fn bump_coordinator_epoch(&mut self) -> i32 {
+        self.revision = self.revision.wrapping_add(1);
         self.config.coordinator_epoch = self.config.coordinator_epoch.saturating_add(1);
         self.config.coordinator_epoch
     }
@@ -491,6 +496,7 @@ impl TxnCoordinator {
         version: i16,
         now_ms: i64,
     ) -> (InitProducerIdResponse, Vec<TxnEffect>) {
+        self.revision = self.revision.wrapping_add(1);
         let reply = |code: i16, producer_id: i64, epoch: i16| {
             InitProducerIdResponse::default()
                 .with_error_code(fenced_for_version(code, version, 4))
@@ -643,6 +649,7 @@ impl TxnCoordinator {
         topics: &dyn TopicView,
         now_ms: i64,
     ) -> AddPartitionsToTxnResponse {
+        self.revision = self.revision.wrapping_add(1);
         let mut response = AddPartitionsToTxnResponse::default();
         if version <= 3 {
             response.results_by_topic_v3_and_below = self.add_partitions(
@@ -743,6 +750,7 @@ impl TxnCoordinator {
         version: i16,
         now_ms: i64,
     ) -> AddOffsetsToTxnResponse {
+        self.revision = self.revision.wrapping_add(1);
         let code = match self.check_producer(
             &request.transactional_id,
             request.producer_id,
@@ -805,6 +813,7 @@ impl TxnCoordinator {
         version: i16,
         now_ms: i64,
     ) -> (EndTxnResponse, Vec<TxnEffect>) {
+        self.revision = self.revision.wrapping_add(1);
         let (code, effects) = match self.check_producer(
             &request.transactional_id,
             request.producer_id,
@@ -859,6 +868,7 @@ impl TxnCoordinator {
         groups: &mut dyn TxnOffsetSink,
         now_ms: i64,
     ) -> TxnOffsetCommitResponse {
+        self.revision = self.revision.wrapping_add(1);
         let common = match self.check_txn_offset_commit(request) {
             Err(code) => code,
             Ok(()) => match groups.validate_member(
@@ -1058,6 +1068,7 @@ impl TxnCoordinator {
     /// `INVALID_PRODUCER_ID_MAPPING`. Kafka runs this hourly; the actor may call it on any
     /// schedule. Returns the expired ids, sorted.
     pub fn expire_transactional_ids(&mut self, now_ms: i64) -> Vec<String> {
+        self.revision = self.revision.wrapping_add(1);
         let expiration = self.config.transactional_id_expiration_ms;
         let expired: Vec<String> = self
             .txns
@@ -1097,6 +1108,9 @@ impl TxnCoordinator {
             .map(|m| (m.transactional_id.clone(), m.state))
             .collect();
         let mut effects = Vec::new();
+        if !due.is_empty() {
+            self.revision = self.revision.wrapping_add(1);
+        }
         for (id, state) in due {
             match state {
                 TxnState::Ongoing => effects.extend(self.fence_and_abort(&id, now_ms)),
@@ -1106,6 +1120,78 @@ impl TxnCoordinator {
                     }
                 }
                 _ => {}
+            }
+        }
+        effects
+    }
+
+    /// A counter that moves whenever a call may have changed what
+    /// [`snapshot`](Self::snapshot) returns.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// What `data_dir` persistence keeps: the producer-id counter, the coordinator epoch and
+    /// every transactional id's metadata.
+    pub(crate) fn snapshot(&self) -> TxnSnapshot {
+        TxnSnapshot {
+            next_producer_id: self.next_producer_id,
+            coordinator_epoch: self.config.coordinator_epoch,
+            txns: self.txns.values().cloned().collect(),
+        }
+    }
+
+    /// Loads a snapshot read from the data dir. The producer-id counter and coordinator
+    /// epoch only move forward; transactional ids replace those of the same name. Open
+    /// transactions stay open until [`resolve_interrupted`](Self::resolve_interrupted).
+    pub(crate) fn restore(&mut self, snapshot: TxnSnapshot) {
+        self.revision = self.revision.wrapping_add(1);
+        self.next_producer_id = self.next_producer_id.max(snapshot.next_producer_id);
+        self.config.coordinator_epoch = self.config.coordinator_epoch.max(snapshot.coordinator_epoch);
+        for mut meta in snapshot.txns {
+            meta.complete_at_ms = None;
+            if let Some(old) = self.txns.get(&meta.transactional_id) {
+                self.by_producer.remove(&old.producer_id);
+            }
+            self.by_producer
+                .insert(meta.producer_id, meta.transactional_id.clone());
+            self.txns.insert(meta.transactional_id.clone(), meta);
+        }
+    }
+
+    /// Makes sure no producer id up to `max_seen` (found in the restored logs) is handed
+    /// out again.
+    pub(crate) fn reserve_producer_ids_through(&mut self, max_seen: i64) {
+        let next = max_seen.saturating_add(1);
+        if next > self.next_producer_id {
+            self.revision = self.revision.wrapping_add(1);
+            self.next_producer_id = next;
+        }
+    }
+
+    /// Settles transactions a restart interrupted: an `Ongoing` one is aborted with a bumped
+    /// epoch (fencing its producer, as a transaction timeout would), and `Prepare*` states
+    /// complete (their markers were written before the state was persisted). Returns the
+    /// abort markers to write.
+    pub(crate) fn resolve_interrupted(&mut self, now_ms: i64) -> Vec<TxnEffect> {
+        self.revision = self.revision.wrapping_add(1);
+        let ids: Vec<(String, TxnState)> = self
+            .txns
+            .values()
+            .filter(|m| {
+                matches!(
+                    m.state,
+                    TxnState::Ongoing | TxnState::PrepareCommit | TxnState::PrepareAbort
+                )
+            })
+            .map(|m| (m.transactional_id.clone(), m.state))
+            .collect();
+        let mut effects = Vec::new();
+        for (id, state) in ids {
+            if state == TxnState::Ongoing {
+                effects.extend(self.fence_and_abort(&id, now_ms));
+            } else if let Some(meta) = self.txns.get_mut(&id) {
+                finish(meta, now_ms);
             }
         }
         effects
@@ -1189,6 +1275,17 @@ impl TxnCoordinator {
         }
         effects
     }
+}
+
+/// The persisted part of a [`TxnCoordinator`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TxnSnapshot {
+    /// The next producer id to hand out.
+    pub(crate) next_producer_id: i64,
+    /// The coordinator epoch written in markers.
+    pub(crate) coordinator_epoch: i32,
+    /// Every transactional id.
+    pub(crate) txns: Vec<TransactionMetadata>,
 }
 
 /// A TxnOffsetCommit response carrying `code` for every partition of the request.
