@@ -298,6 +298,11 @@ impl Actor {
         let timers = std::mem::take(&mut ctx.scheduled);
         let completions = std::mem::take(&mut ctx.completions);
         self.timers.extend(timers);
+        if !matches!(api_key, ApiKey::Produce | ApiKey::Fetch) {
+            // Topic-level changes (creation, deletion, DeleteRecords), group offsets and
+            // transaction state reach the data dir's writer before the response goes out.
+            self.state.sync_store();
+        }
         match outcome {
             Outcome::Respond(mut body) => {
                 handlers::security::answer_denied(&self.state, connection, denied, &mut body);
@@ -317,10 +322,6 @@ impl Actor {
             }
         }
         self.complete_all(completions);
-        if !matches!(api_key, ApiKey::Produce | ApiKey::Fetch) {
-            // Topic-level changes (creation, deletion, DeleteRecords) reach the data dir.
-            self.state.sync_store();
-        }
         if changed {
             self.poll_parked();
         }

@@ -65,6 +65,10 @@ pub enum Error {
     /// The cluster actor is gone (the cluster was dropped or its runtime shut down).
     #[error("the cluster has stopped")]
     Stopped,
+    /// The `data_dir` cannot be loaded (I/O error, or a file damaged beyond a torn last
+    /// write); the error names the file.
+    #[error(transparent)]
+    DataDir(crate::state::persist::DataDirError),
     /// A wait ran out of time.
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
@@ -321,11 +325,11 @@ impl ClusterBuilder {
                 let loaded = tokio::task::spawn_blocking(move || crate::state::persist::load(&d, &id))
                     .await
                     .map_err(|e| Error::Config(format!("loading data dir {}: {e}", dir.display())))?
-                    .map_err(|e| Error::Config(format!("data dir {}: {e}", dir.display())))?;
+                    .map_err(Error::DataDir)?;
                 if let Some(id) = loaded.cluster_id.clone() {
                     cluster_id = id;
                 }
-                Some((dir, loaded.topics))
+                Some((dir, loaded))
             }
             None => None,
         };
@@ -386,14 +390,16 @@ impl ClusterBuilder {
             Some(settings) => Some(crate::server::tls_acceptor(settings).map_err(Error::Config)?),
             None => None,
         };
-        if let Some((dir, topics)) = loaded {
-            for topic in topics {
+        if let Some((dir, loaded)) = loaded {
+            for topic in loaded.topics {
                 state.config_store.create_topic(&topic.name, topic.configs.clone());
                 state.topics.insert(topic);
             }
-            let store = crate::state::persist::Store::start(dir.clone(), &state.topics)
+            state.restore_coordinators(loaded.groups, loaded.txn, loaded.boots);
+            let store = crate::state::persist::Store::start(dir.clone(), &state.topics, &state.groups)
                 .map_err(|e| Error::Config(format!("data dir {}: cannot start writer: {e}", dir.display())))?;
             state.store = Some(store);
+            state.settle_interrupted_transactions();
         }
         for (name, partitions, rf, configs) in self.topics {
             if state.topics.contains(&name) {

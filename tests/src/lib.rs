@@ -69,4 +69,5 @@ pub use faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 pub use kafka_protocol as protocol;
 pub use security::{SaslSettings, TlsSettings};
 pub use kafka_protocol::{ApiKey, ErrorCode};
+pub use state::persist::DataDirError;
 pub use version::KafkaVersion;

@@ -133,11 +133,6 @@ impl GroupCoordinator {
             .collect()
     }
 
-    /// The incarnation of a group, `None` when it does not exist.
-    pub(crate) fn incarnation(&self, group_id: &str) -> Option<u64> {
-        self.groups.get(group_id).map(|g| g.incarnation)
-    }
-
     /// Committed offsets that changed since the last call (`None`: removed), by group.
     /// `now`/`now_ms` convert commit times to wall-clock milliseconds.
     pub(crate) fn take_offset_changes(&mut self, now: Instant, now_ms: i64) -> Vec<OffsetChange> {

@@ -154,10 +154,77 @@ impl ClusterState {
         self.groups.on_timeout(now.into_std()).into_iter().map(|c| (c.token.0, c.response)).collect()
     }
 
-    /// Writes changed topic metadata to the data dir, if there is one.
+    /// Queues what changed for the data dir, if there is one: topic metadata, group records
+    /// (offsets, group metadata) and the transaction coordinator snapshot.
     pub(crate) fn sync_store(&mut self) {
+        if self.store.is_none() {
+            return;
+        }
+        let now = tokio::time::Instant::now().into_std();
+        let now_ms = self.now_ms();
         if let Some(store) = self.store.as_mut() {
             store.sync(&self.topics);
+            store.sync_coordinators(&mut self.groups, &self.txn, now, now_ms);
+        }
+    }
+
+    /// Loads the coordinators' state read from the data dir (topics must already be in
+    /// place: producer ids found in their logs are never handed out again).
+    pub(crate) fn restore_coordinators(
+        &mut self,
+        groups: BTreeMap<String, crate::group::persist::StoredGroup>,
+        txn: Option<crate::txn::coordinator::TxnSnapshot>,
+        boots: u64,
+    ) {
+        let now = tokio::time::Instant::now().into_std();
+        let now_ms = self.now_ms();
+        self.groups.restore(now, now_ms, groups, boots);
+        if let Some(snapshot) = txn {
+            self.txn.restore(snapshot);
+        }
+        let max_producer_id = self
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .filter_map(|p| p.txn.producers.producers().map(|(id, _)| id).max())
+            .max();
+        if let Some(id) = max_producer_id {
+            self.txn.reserve_producer_ids_through(id);
+        }
+    }
+
+    /// Settles transactions a restart interrupted (call with the store running, so the
+    /// markers persist): the coordinator aborts transactions that were `Ongoing` (bumping
+    /// their epoch, which fences the old producer) and completes `Prepare*` ones; then any
+    /// partition still holding an open transaction that no coordinator entry owns (its
+    /// snapshot write was lost) gets an abort marker too, so no LSO stays stuck.
+    pub(crate) fn settle_interrupted_transactions(&mut self) {
+        use crate::txn::TxnEffect;
+        let effects = self.txn.resolve_interrupted(self.now_ms());
+        if !effects.is_empty() {
+            tracing::info!("aborting transactions left open by the last shutdown: {effects:?}");
+        }
+        self.apply_txn_effects(effects);
+        let coordinator_epoch = self.txn.config().coordinator_epoch;
+        let mut orphans = Vec::new();
+        for t in self.topics.iter() {
+            for p in &t.partitions {
+                for (producer_id, _) in p.txn.txns.ongoing() {
+                    let entry = p.txn.producers.producer(producer_id);
+                    orphans.push(TxnEffect::WriteMarkers {
+                        transactional_id: String::new(),
+                        producer_id,
+                        producer_epoch: entry.map_or(0, |e| e.epoch),
+                        coordinator_epoch: entry.map_or(coordinator_epoch, |e| e.coordinator_epoch.max(coordinator_epoch)),
+                        commit: false,
+                        partitions: vec![(t.name.clone(), p.index)],
+                    });
+                }
+            }
+        }
+        if !orphans.is_empty() {
+            tracing::warn!("aborting open transactions no transactional id owns: {orphans:?}");
+            self.apply_txn_effects(orphans);
         }
     }
 
