@@ -360,9 +360,10 @@ fn check_line(line: &str) -> Result<&str, String> {
     Ok(rest)
 }
 
-/// Splits a file into checked lines. An incomplete or damaged last line is a torn write:
-/// dropped with a warning, and the returned length says where the good part ends.
-fn read_lines(path: &Path, data: &str) -> Result<(Vec<String>, usize), DataDirError> {
+/// Splits a file into checked lines. For an append-only file (`appended`), an incomplete or
+/// damaged last line is a torn write: dropped with a warning; the returned length says where
+/// the good part ends. Files replaced by rename are never torn, so there it is corruption.
+fn read_lines(path: &Path, data: &str, appended: bool) -> Result<(Vec<String>, usize), DataDirError> {
     let mut lines = Vec::new();
     let mut good = 0usize;
     let mut rest = data;
@@ -370,13 +371,16 @@ fn read_lines(path: &Path, data: &str) -> Result<(Vec<String>, usize), DataDirEr
     while !rest.is_empty() {
         number += 1;
         let Some(end) = rest.find('\n') else {
+            if !appended {
+                return Err(corrupt(path, format!("line {number}: incomplete")));
+            }
             tracing::warn!(path = %path.display(), line = number, "ignoring an incomplete last line (torn write)");
             break;
         };
         let (line, after) = (&rest[..end], &rest[end + 1..]);
         match check_line(line) {
             Ok(content) => lines.push(content.to_owned()),
-            Err(e) if after.trim_matches('\0').is_empty() => {
+            Err(e) if appended && after.trim_matches('\0').is_empty() => {
                 tracing::warn!(path = %path.display(), line = number, "ignoring a damaged last line ({e})");
                 break;
             }
@@ -656,7 +660,7 @@ pub(crate) fn load(dir: &Path, new_cluster_id: &str) -> Result<Loaded, DataDirEr
     let broker_path = dir.join(BROKER_FILE);
     let boots: u64 = match fs::read_to_string(&broker_path) {
         Ok(s) => {
-            let (lines, _) = read_lines(&broker_path, &s)?;
+            let (lines, _) = read_lines(&broker_path, &s, false)?;
             let line = lines.first().map(String::as_str).unwrap_or("boots 0");
             num(line.strip_prefix("boots "), "boot count").map_err(|e| corrupt(&broker_path, e))?
         }
@@ -690,7 +694,7 @@ fn load_groups(path: &Path) -> Result<BTreeMap<String, StoredGroup>, DataDirErro
         Err(e) => return Err(io_err(path)(e)),
     };
     let text = String::from_utf8_lossy(&data);
-    let (lines, _) = read_lines(path, &text)?;
+    let (lines, _) = read_lines(path, &text, true)?;
     let mut groups = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {
         apply_group_record(&mut groups, line).map_err(|e| corrupt(path, format!("line {}: {e}", i + 1)))?;
@@ -706,7 +710,7 @@ fn load_txn(path: &Path) -> Result<Option<TxnSnapshot>, DataDirError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
     };
-    let (lines, _) = read_lines(path, &text)?;
+    let (lines, _) = read_lines(path, &text, false)?;
     let mut snapshot = TxnSnapshot::default();
     for (i, line) in lines.iter().enumerate() {
         parse_txn_line(&mut snapshot, line).map_err(|e| corrupt(path, format!("line {}: {e}", i + 1)))?;
@@ -856,13 +860,15 @@ mod tests {
         push_line(&mut good, "X =a");
         push_line(&mut good, "X =b");
         let path = Path::new("/x");
-        assert_eq!(read_lines(path, &good).unwrap().0.len(), 2);
+        assert_eq!(read_lines(path, &good, false).unwrap().0.len(), 2);
         let torn = format!("{good}0000");
-        assert_eq!(read_lines(path, &torn).unwrap(), (vec!["X =a".to_owned(), "X =b".to_owned()], good.len()));
+        assert_eq!(read_lines(path, &torn, true).unwrap(), (vec!["X =a".to_owned(), "X =b".to_owned()], good.len()));
+        assert!(read_lines(path, &torn, false).is_err(), "renamed files are never torn");
         let damaged_last = format!("{good}deadbeef X =c\n");
-        assert_eq!(read_lines(path, &damaged_last).unwrap().0.len(), 2);
+        assert_eq!(read_lines(path, &damaged_last, true).unwrap().0.len(), 2);
+        assert!(read_lines(path, &damaged_last, false).is_err());
         let damaged_middle = format!("deadbeef X =c\n{good}");
-        let err = read_lines(path, &damaged_middle).unwrap_err();
+        let err = read_lines(path, &damaged_middle, true).unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
     }
 
@@ -887,7 +893,7 @@ mod tests {
             }],
         };
         let text = render_txn(&snapshot);
-        let (lines, _) = read_lines(Path::new("/t"), &text).unwrap();
+        let (lines, _) = read_lines(Path::new("/t"), &text, false).unwrap();
         let mut back = TxnSnapshot::default();
         for l in &lines {
             parse_txn_line(&mut back, l).unwrap();
