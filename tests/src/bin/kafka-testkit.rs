@@ -1,8 +1,16 @@
-//! Runs the in-process broker as a standalone cluster until Ctrl-C.
+//! Runs the in-process broker as a standalone cluster until Ctrl-C (or SIGTERM).
 //!
 //! `kafka-testkit --port 9092 --brokers 3 [--partitions N] [--seed N] [--data-dir DIR]`:
 //! broker `i` (1-based) listens on `port + i - 1`; the bootstrap address is printed on stdout.
-//! With `--data-dir`, topics and record batches persist across restarts.
+//!
+//! With `--data-dir`, a restart on the same directory keeps what a local Kafka keeps: topics,
+//! configs and record batches; idempotent producer state and the transaction index (rebuilt
+//! from the batches, so a retried batch is still a duplicate and read_committed still skips
+//! aborted data); committed consumer-group offsets and group metadata (groups come back
+//! Empty, members rejoin); transactional ids with their producer id and epoch, and the
+//! producer-id counter. A transaction open at shutdown is aborted on restart (its producer is
+//! fenced). Writes happen as requests are answered, so even a killed process keeps what it
+//! acknowledged (a torn last write is cut off on load). See tests/BROKER.md.
 
 use std::process::ExitCode;
 
@@ -10,7 +18,17 @@ use kafka_testkit::Cluster;
 
 fn usage() -> &'static str {
     "usage: kafka-testkit [--port PORT] [--brokers N] [--partitions N] [--seed N] [--data-dir DIR]\n\
-     broker i (1-based) listens on 127.0.0.1:PORT+i-1; PORT 0 picks free ports"
+     \n\
+     --port PORT      broker i (1-based) listens on 127.0.0.1:PORT+i-1 (default 9092; 0 picks free ports)\n\
+     --brokers N      number of brokers (default 1)\n\
+     --partitions N   partitions of auto-created topics, num.partitions (default 1)\n\
+     --seed N         seed of every random choice: cluster id, topic ids, placement (default 0)\n\
+     --data-dir DIR   keep state in DIR across restarts: topics, configs, record batches,\n\
+     \x20                producer state (rebuilt from the batches), committed consumer-group\n\
+     \x20                offsets and group metadata (members rejoin), transactional ids and\n\
+     \x20                producer ids; a transaction open at shutdown is aborted on restart\n\
+     \n\
+     Runs until Ctrl-C or SIGTERM, which flush DIR; a killed process keeps every acknowledged write."
 }
 
 struct Args {
@@ -77,7 +95,7 @@ fn main() -> ExitCode {
             }
         };
         println!("{}", cluster.bootstrap_servers());
-        if let Err(e) = tokio::signal::ctrl_c().await {
+        if let Err(e) = shutdown_signal().await {
             eprintln!("kafka-testkit: cannot wait for Ctrl-C: {e}");
             return ExitCode::FAILURE;
         }
@@ -87,4 +105,20 @@ fn main() -> ExitCode {
         drop(cluster);
         ExitCode::SUCCESS
     })
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM where there is one.
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
