@@ -241,8 +241,15 @@ impl ClusterBuilder {
         self
     }
 
-    /// Keep topics and record batches in this directory, so they survive a restart of a
-    /// cluster built with the same directory (created if missing). Default: memory only.
+    /// Keep state in this directory (created if missing), so a cluster built later with the
+    /// same directory carries on: topics, configs and record batches; idempotent producer
+    /// state and transaction indexes (rebuilt from the batches); committed consumer-group
+    /// offsets and group metadata (groups come back Empty, members rejoin); transactional ids
+    /// with their producer id and epoch, and the producer-id counter (a transaction open at
+    /// shutdown is aborted on load, fencing its producer). Writes happen on a background
+    /// thread as requests are answered ([`Cluster::flush`] waits for them); a torn last
+    /// write is cut off on load, other damage fails `build` with [`Error::DataDir`] naming
+    /// the file. Default: memory only.
     pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
         self

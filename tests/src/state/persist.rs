@@ -873,6 +873,40 @@ mod tests {
     }
 
     #[test]
+    fn the_group_log_is_compacted_while_running_and_appends_continue_after_it() {
+        use crate::group::{GroupConfig, TopicTable};
+        use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+        use kafka_protocol::messages::OffsetCommitRequest;
+        let dir = std::env::temp_dir().join(format!("kafka-testkit-compaction-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let topics = TopicTable::new().with_topic("t", Uuid::from_u64_pair(1, 1), 1);
+        let mut groups = GroupCoordinator::new(GroupConfig::default());
+        let txn = TxnCoordinator::default();
+        let mut store = Store::start(dir.clone(), &Topics::default(), &groups).unwrap();
+        let now = Instant::now();
+        let lines = COMPACT_MIN_LINES + 100;
+        for offset in 0..lines as i64 {
+            let req = OffsetCommitRequest::default()
+                .with_group_id("g".into())
+                .with_generation_id_or_member_epoch(-1)
+                .with_topics(vec![OffsetCommitRequestTopic::default().with_name("t".into()).with_partitions(vec![
+                    OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(offset),
+                ])]);
+            groups.offset_commit(now, 8, &topics, &req);
+            store.sync_coordinators(&mut groups, &txn, now, 1_000);
+        }
+        store.flush().recv().unwrap();
+        let text = fs::read_to_string(dir.join(GROUPS_FILE)).unwrap();
+        let count = text.lines().count();
+        assert!(count < 200, "compacted once past {COMPACT_MIN_LINES} lines, then appended: {count} lines");
+        let loaded = load_groups(&dir.join(GROUPS_FILE)).unwrap();
+        let last = i64::try_from(lines).unwrap() - 1;
+        assert_eq!(loaded["g"].offsets[&("t".to_owned(), 0)].offset, last);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn txn_snapshot_round_trips() {
         let snapshot = TxnSnapshot {
             next_producer_id: 1007,
