@@ -10,7 +10,8 @@
 //!   append-only log of changes that is compacted on load and when it grows.
 //! - The transaction coordinator: the producer-id counter, the coordinator epoch and every
 //!   transactional id's producer id, epoch, timeout and state. A transaction still open at
-//!   shutdown is aborted on load with a bumped epoch (see [`ClusterState::restore`]).
+//!   shutdown is aborted on load with a bumped epoch (see
+//!   `ClusterState::settle_interrupted_transactions`).
 //!
 //! Layout (`~` cannot appear in a topic name, so these never clash with topic directories):
 //!

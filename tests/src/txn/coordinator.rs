@@ -1125,8 +1125,8 @@ impl TxnCoordinator {
         effects
     }
 
-    /// A counter that moves whenever a call may have changed what
-    /// [`snapshot`](Self::snapshot) returns.
+    /// A counter that moves whenever a call may have changed what `data_dir` persistence
+    /// snapshots of this coordinator.
     pub fn revision(&self) -> u64 {
         self.revision
     }
