@@ -456,6 +456,35 @@ async fn transactions_after_a_restart_fence_abort_and_keep_read_committed_correc
 }
 
 #[tokio::test]
+async fn an_open_transaction_whose_coordinator_snapshot_was_lost_is_aborted_on_load() {
+    let dir = TempDir::new("orphan");
+    let pid = {
+        let cluster = Cluster::builder().topic("t", 1, 1).data_dir(&dir.0).build().await.unwrap();
+        let mut c = TestClient::connect(cluster.broker_addr(1).unwrap()).await.unwrap();
+        let (pid, epoch) = init_producer(&mut c, Some("lost")).await;
+        assert_eq!(add_partition_error(&c.send(&add_partition("lost", pid, epoch), 3).await.unwrap()), 0);
+        let batch = produce_raw("t", 0, Bytes::from(producer_batch(&[b"x", b"y"], 1, pid, epoch, 0, true)), -1)
+            .with_transactional_id(Some("lost".into()));
+        assert_eq!(produced(&c.send(&batch, 9).await.unwrap()), (0, 0));
+        cluster.flush().await.unwrap();
+        pid
+    };
+    std::fs::remove_file(dir.0.join("~transactions")).unwrap();
+    let cluster = Cluster::builder().data_dir(&dir.0).build().await.unwrap();
+    let mut c = TestClient::connect(cluster.broker_addr(1).unwrap()).await.unwrap();
+    let mut rc = fetch("t", Uuid::ZERO, 0, 0);
+    rc.isolation_level = 1;
+    let f = c.send(&rc, 11).await.unwrap();
+    let p = &f.responses[0].partitions[0];
+    assert_eq!((p.high_watermark, p.last_stable_offset), (3, 3), "an abort marker closed the transaction");
+    let aborted: Vec<(i64, i64)> = p.aborted_transactions.iter().flatten().map(|a| (a.producer_id, a.first_offset)).collect();
+    assert_eq!(aborted, vec![(pid, 0)]);
+    // The id is unknown now, but the producer id it had is never handed out again.
+    let (fresh, _) = init_producer(&mut c, Some("lost")).await;
+    assert!(fresh > pid, "{fresh} after {pid}");
+}
+
+#[tokio::test]
 async fn a_transactional_producer_is_fenced_by_a_new_instance_after_a_clean_restart() {
     let dir = TempDir::new("fence");
     let (pid, epoch) = {
