@@ -57,6 +57,12 @@
 //! Timers: sleep until `coordinator.next_deadline()` and call `on_timeout(now)`; recompute the
 //! deadline after every transaction request. DeleteRecords and retention:
 //! [`PartitionTxnState::truncate_front`].
+//!
+//! Persistence (`data_dir`): the coordinator's persisted part is `snapshot()` / `restore()`
+//! (producer-id counter, coordinator epoch, every transactional id), written again whenever
+//! [`TxnCoordinator::revision`] moved; after a restart `resolve_interrupted` aborts the
+//! transactions that were open. Partition state is not stored: replaying the stored batches
+//! through `record_append` / `record_marker` rebuilds it.
 
 pub mod coordinator;
 pub mod lso;
