@@ -311,6 +311,19 @@ impl<'a> RequestAuthorizer<'a> {
     }
 }
 
+/// Kafka's default message for an authorization error code (`Errors.message()`), which
+/// answers carrying an `ApiError` send with a denial (DescribeConfigs, AlterConfigs,
+/// IncrementalAlterConfigs, DeleteTopics); `None` for other codes.
+pub fn authorization_message(code: i16) -> Option<&'static str> {
+    match code {
+        codes::TOPIC_AUTHORIZATION_FAILED => Some("Topic authorization failed."),
+        codes::GROUP_AUTHORIZATION_FAILED => Some("Group authorization failed."),
+        codes::CLUSTER_AUTHORIZATION_FAILED => Some("Cluster authorization failed."),
+        codes::TRANSACTIONAL_ID_AUTHORIZATION_FAILED => Some("Transactional Id authorization failed."),
+        _ => None,
+    }
+}
+
 /// A per-item check a handler makes (documentation table; [`RequestAuthorizer::check`]
 /// does the lookup).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,1 @@
+//! Unit tests for the per-item ACL split and merge.
