@@ -296,12 +296,10 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
             let answers = split(r, |r| &mut r.topics, |t| topic(Delete, &t.name));
             denied.add(answers, true, r.topics.is_empty());
         }
-        RequestBody::OffsetForLeaderEpoch(r) => {
-            // Replicas (CLUSTER_ACTION) may ask about every topic.
-            if !who.can_on_cluster(AclOperation::ClusterAction) {
-                let answers = split(r, |r| &mut r.topics, |t| topic(Describe, &t.topic));
-                denied.add(answers, true, r.topics.is_empty());
-            }
+        // Replicas (CLUSTER_ACTION) may ask about every topic.
+        RequestBody::OffsetForLeaderEpoch(r) if !who.can_on_cluster(AclOperation::ClusterAction) => {
+            let answers = split(r, |r| &mut r.topics, |t| topic(Describe, &t.topic));
+            denied.add(answers, true, r.topics.is_empty());
         }
         RequestBody::AddPartitionsToTxn(r) if version <= 3 => {
             if r.v3_and_below_topics.iter().all(|t| topic(Write, &t.name).is_none()) {
