@@ -500,3 +500,108 @@ async fn without_an_authorizer_bitfields_report_every_supported_operation() {
     let described = c.send(&DescribeTopicPartitionsRequest::default().with_response_partition_limit(10), 0).await.unwrap();
     assert_eq!(described.topics[0].topic_authorized_operations, topic_ops);
 }
+
+#[tokio::test]
+async fn other_per_topic_apis_and_consumer_group_describe() {
+    use kafka_testkit::protocol::messages::create_partitions_request::CreatePartitionsTopic;
+    use kafka_testkit::protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
+    use kafka_testkit::protocol::messages::describe_producers_request::TopicRequest as ProducersTopic;
+    use kafka_testkit::protocol::messages::offset_for_leader_epoch_request::{OffsetForLeaderPartition, OffsetForLeaderTopic};
+    use kafka_testkit::protocol::messages::txn_offset_commit_request::{TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic};
+    let cluster = cluster().await;
+    let mut admin = login(&cluster, "admin").await;
+    let mut alice = login(&cluster, "alice").await;
+    grant(
+        &mut admin,
+        &[
+            (TOPIC, "open", READ),
+            (TOPIC, "open", DELETE),
+            (TOPIC, "open", ALTER),
+            (GROUP, "cg", DESCRIBE),
+            (GROUP, "g", READ),
+            (TRANSACTIONAL_ID, "tx", WRITE),
+        ],
+    )
+    .await;
+    let pairs = ["open", "secret"];
+
+    // DeleteRecords: DELETE per topic.
+    let delete = DeleteRecordsRequest::default().with_timeout_ms(5000).with_topics(
+        pairs
+            .map(|t| {
+                DeleteRecordsTopic::default()
+                    .with_name(t.into())
+                    .with_partitions(vec![DeleteRecordsPartition::default().with_partition_index(0).with_offset(0)])
+            })
+            .to_vec(),
+    );
+    let deleted = alice.send(&delete, 2).await.unwrap();
+    let answered: Vec<(&str, i16, i64)> =
+        deleted.topics.iter().map(|t| (t.name.as_str(), t.partitions[0].error_code, t.partitions[0].low_watermark)).collect();
+    assert_eq!(sorted(answered), [("open", 0, 0), ("secret", TOPIC_DENIED, -1)]);
+
+    // OffsetForLeaderEpoch: DESCRIBE per topic (READ implies it).
+    let epochs = OffsetForLeaderEpochRequest::default().with_replica_id(-1).with_topics(
+        pairs
+            .map(|t| {
+                OffsetForLeaderTopic::default().with_topic(t.into()).with_partitions(vec![OffsetForLeaderPartition::default()
+                    .with_partition(0)
+                    .with_current_leader_epoch(-1)
+                    .with_leader_epoch(0)])
+            })
+            .to_vec(),
+    );
+    let answered = alice.send(&epochs, 4).await.unwrap();
+    let answered: Vec<(&str, i16)> = answered.topics.iter().map(|t| (t.topic.as_str(), t.partitions[0].error_code)).collect();
+    assert_eq!(sorted(answered), [("open", 0), ("secret", TOPIC_DENIED)]);
+
+    // DescribeProducers: READ per topic.
+    let producers = DescribeProducersRequest::default()
+        .with_topics(pairs.map(|t| ProducersTopic::default().with_name(t.into()).with_partition_indexes(vec![0])).to_vec());
+    let described = alice.send(&producers, 0).await.unwrap();
+    let answered: Vec<(&str, i16)> = described.topics.iter().map(|t| (t.name.as_str(), t.partitions[0].error_code)).collect();
+    assert_eq!(sorted(answered), [("open", 0), ("secret", TOPIC_DENIED)]);
+
+    // CreatePartitions: ALTER per topic.
+    let grow = CreatePartitionsRequest::default()
+        .with_timeout_ms(5000)
+        .with_topics(pairs.map(|t| CreatePartitionsTopic::default().with_name(t.into()).with_count(2).with_assignments(None)).to_vec());
+    let grown = alice.send(&grow, 3).await.unwrap();
+    let answered: Vec<(&str, i16)> = grown.results.iter().map(|t| (t.name.as_str(), t.error_code)).collect();
+    assert_eq!(sorted(answered), [("open", 0), ("secret", TOPIC_DENIED)]);
+    let meta = admin.send(&metadata(&["open", "secret"]), 10).await.unwrap();
+    let counts: Vec<(Option<&str>, usize)> = meta.topics.iter().map(|t| (t.name.as_deref(), t.partitions.len())).collect();
+    assert_eq!(sorted(counts), [(Some("open"), 2), (Some("secret"), 1)]);
+
+    // TxnOffsetCommit: READ per topic; with every topic denied the coordinators are not asked.
+    let txn_commit = TxnOffsetCommitRequest::default()
+        .with_transactional_id("tx".into())
+        .with_group_id("g".into())
+        .with_producer_id(1)
+        .with_producer_epoch(0)
+        .with_topics(vec![TxnOffsetCommitRequestTopic::default().with_name("secret".into()).with_partitions(vec![
+            TxnOffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(1),
+        ])]);
+    let committed = alice.send(&txn_commit, 3).await.unwrap();
+    let answered: Vec<(&str, i16)> = committed.topics.iter().map(|t| (t.name.as_str(), t.partitions[0].error_code)).collect();
+    assert_eq!(answered, [("secret", TOPIC_DENIED)]);
+
+    // ConsumerGroupDescribe: DESCRIBE per group, and the bitfield for the described group.
+    let join = ConsumerGroupHeartbeatRequest::default()
+        .with_group_id("cg".into())
+        .with_member_id(String::new())
+        .with_member_epoch(0)
+        .with_rebalance_timeout_ms(20_000)
+        .with_subscribed_topic_names(Some(vec!["open".into()]))
+        .with_topic_partitions(Some(Vec::new()));
+    let joined = admin.send(&join, 0).await.unwrap();
+    assert_eq!(joined.error_code, 0, "{joined:?}");
+    let describe = ConsumerGroupDescribeRequest::default()
+        .with_group_ids(vec!["cg".into(), "hidden".into()])
+        .with_include_authorized_operations(true);
+    let described = alice.send(&describe, 0).await.unwrap();
+    let groups: Vec<(&str, i16, i32)> =
+        described.groups.iter().map(|g| (g.group_id.as_str(), g.error_code, g.authorized_operations)).collect();
+    assert_eq!(sorted(groups), [("cg", 0, bits(&[DESCRIBE])), ("hidden", GROUP_DENIED, OMITTED)]);
+    assert_eq!(described.groups.iter().find(|g| g.group_id == "cg").map(|g| g.members.len()), Some(1));
+}
