@@ -92,13 +92,16 @@ impl Denied {
         }
     }
 
-    /// Moves the denied items `split` found into the answers; with `skip_if_empty`, the
-    /// handler is skipped when they were all the request had.
-    fn add<R: Into<RequestBody>>(&mut self, answers: Vec<(i16, R)>, skip_if_empty: bool, empty: bool) {
-        if !answers.is_empty() && skip_if_empty && empty {
-            self.skip_handler = true;
-        }
+    /// Keeps the denied items `split` found, to be answered after the handler.
+    fn answer<R: Into<RequestBody>>(&mut self, answers: Vec<(i16, R)>) {
         self.answers.extend(answers.into_iter().map(|(code, r)| (code, r.into())));
+    }
+
+    /// Like [`answer`](Self::answer), and skips the handler when the denied items were all
+    /// the request had (`nothing_left`), as Kafka skips the log or the coordinator then.
+    fn answer_or_skip<R: Into<RequestBody>>(&mut self, answers: Vec<(i16, R)>, nothing_left: bool) {
+        self.skip_handler |= nothing_left && !answers.is_empty();
+        self.answer(answers);
     }
 }
 
@@ -179,7 +182,7 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
     match body {
         RequestBody::Produce(r) => {
             let answers = split(r, |r| &mut r.topic_data, |t| topic(Write, &t.name));
-            denied.add(answers, false, false);
+            denied.answer(answers);
         }
         RequestBody::Fetch(r) => {
             // v13+ names topics by id; an unknown id is the handler's UNKNOWN_TOPIC_ID.
@@ -196,7 +199,7 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
         }
         RequestBody::ListOffsets(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Describe, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::Metadata(r) => {
             let all = match &r.topics {
@@ -226,15 +229,15 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
                 denied.edits.push(Edit::ClearTopics);
             }
             let answers = answers.into_iter().map(|(code, topics)| (code, r.clone().with_topics(Some(topics)))).collect();
-            denied.add(answers, false, false);
+            denied.answer(answers);
         }
         RequestBody::OffsetCommit(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Read, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::OffsetFetch(r) if version >= 8 => {
             let answers = split(r, |r| &mut r.groups, |g| group(Describe, &g.group_id));
-            denied.add(answers, false, false);
+            denied.answer(answers);
             for g in &mut r.groups {
                 let edit = offset_fetch_topics(Some(g.group_id.clone()), g.topics.as_mut(), |t| (&t.name, &t.partition_indexes), &topic);
                 denied.edits.extend(edit);
@@ -252,20 +255,20 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
                 1 => txn_id(Describe, key),
                 _ => None,
             });
-            denied.add(answers, true, r.coordinator_keys.is_empty());
+            denied.answer_or_skip(answers, r.coordinator_keys.is_empty());
         }
         RequestBody::DescribeGroups(r) => {
             let answers = split(r, |r| &mut r.groups, |g| group(Describe, g));
-            denied.add(answers, true, r.groups.is_empty());
+            denied.answer_or_skip(answers, r.groups.is_empty());
         }
         RequestBody::ListGroups(_) => denied.edits.push(Edit::HideGroups),
         RequestBody::DeleteGroups(r) => {
             let answers = split(r, |r| &mut r.groups_names, |g| group(Delete, g));
-            denied.add(answers, true, r.groups_names.is_empty());
+            denied.answer_or_skip(answers, r.groups_names.is_empty());
         }
         RequestBody::CreateTopics(r) => {
             let answers = split(r, |r| &mut r.topics, |t| (!who.can_create_topic(&t.name)).then_some(TOPIC_DENIED));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
             if version >= 5 {
                 denied.edits.push(Edit::CreatedTopicConfigs);
             }
@@ -290,16 +293,16 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
                 }
             }
             let empty = r.topic_names.is_empty() && r.topics.is_empty();
-            denied.add(answers, true, empty);
+            denied.answer_or_skip(answers, empty);
         }
         RequestBody::DeleteRecords(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Delete, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         // Replicas (CLUSTER_ACTION) may ask about every topic.
         RequestBody::OffsetForLeaderEpoch(r) if !who.can_on_cluster(AclOperation::ClusterAction) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Describe, &t.topic));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::AddPartitionsToTxn(r) if version <= 3 => {
             if r.v3_and_below_topics.iter().all(|t| topic(Write, &t.name).is_none()) {
@@ -323,27 +326,27 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
                     crate::security::codes::OPERATION_NOT_ATTEMPTED
                 })
             });
-            denied.add(answers, true, true);
+            denied.answer_or_skip(answers, true);
         }
         RequestBody::TxnOffsetCommit(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Read, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::DescribeConfigs(r) => {
             let answers = split(r, |r| &mut r.resources, |c| who.config_resource_error(c.resource_type, &c.resource_name, false));
-            denied.add(answers, true, r.resources.is_empty());
+            denied.answer_or_skip(answers, r.resources.is_empty());
         }
         RequestBody::AlterConfigs(r) => {
             let answers = split(r, |r| &mut r.resources, |c| who.config_resource_error(c.resource_type, &c.resource_name, true));
-            denied.add(answers, true, r.resources.is_empty());
+            denied.answer_or_skip(answers, r.resources.is_empty());
         }
         RequestBody::IncrementalAlterConfigs(r) => {
             let answers = split(r, |r| &mut r.resources, |c| who.config_resource_error(c.resource_type, &c.resource_name, true));
-            denied.add(answers, true, r.resources.is_empty());
+            denied.answer_or_skip(answers, r.resources.is_empty());
         }
         RequestBody::CreatePartitions(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Alter, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::OffsetDelete(r) => {
             // The group still answers (e.g. GROUP_ID_NOT_FOUND) when every topic is denied.
@@ -355,17 +358,17 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
         }
         RequestBody::DescribeProducers(r) => {
             let answers = split(r, |r| &mut r.topics, |t| topic(Read, &t.name));
-            denied.add(answers, true, r.topics.is_empty());
+            denied.answer_or_skip(answers, r.topics.is_empty());
         }
         RequestBody::DescribeTransactions(r) => {
             let answers = split(r, |r| &mut r.transactional_ids, |id| txn_id(Describe, id));
-            denied.add(answers, true, r.transactional_ids.is_empty());
+            denied.answer_or_skip(answers, r.transactional_ids.is_empty());
             denied.edits.push(Edit::HideTransactionTopics);
         }
         RequestBody::ListTransactions(_) => denied.edits.push(Edit::HideTransactions),
         RequestBody::ConsumerGroupDescribe(r) => {
             let answers = split(r, |r| &mut r.group_ids, |g| group(Describe, g));
-            denied.add(answers, true, r.group_ids.is_empty());
+            denied.answer_or_skip(answers, r.group_ids.is_empty());
         }
         RequestBody::DescribeTopicPartitions(r) => {
             // Only topics from the cursor's on are considered (and reported).
@@ -384,7 +387,7 @@ fn split_request(who: &RequestAuthorizer<'_>, topics: &Topics, auto_create: bool
                 for (_, a) in &mut answers {
                     a.topics.retain(|t| t.name >= from);
                 }
-                denied.add(answers, true, r.topics.is_empty());
+                denied.answer_or_skip(answers, r.topics.is_empty());
             }
         }
         _ => {}
