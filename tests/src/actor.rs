@@ -281,7 +281,7 @@ impl Actor {
             });
             return;
         }
-        let denied = handlers::security::deny_items(&self.state, connection, &mut body);
+        let denied = handlers::acl::deny_items(&self.state, connection, version, &mut body);
         let mut ctx = Ctx {
             state: &mut self.state,
             broker,
@@ -293,7 +293,7 @@ impl Actor {
             completions: Vec::new(),
         };
         let throttle = handlers::throttle_for(ctx.state, &header, api_key);
-        let outcome = (entry.handle)(&mut ctx, body);
+        let outcome = denied.handle(entry, &mut ctx, body);
         let changed = ctx.changed;
         let timers = std::mem::take(&mut ctx.scheduled);
         let completions = std::mem::take(&mut ctx.completions);
@@ -305,7 +305,7 @@ impl Actor {
         }
         match outcome {
             Outcome::Respond(mut body) => {
-                handlers::security::answer_denied(&self.state, connection, denied, &mut body);
+                handlers::acl::answer_denied(&self.state, connection, denied, &mut body);
                 if let Some(ms) = throttle {
                     handlers::set_throttle(&mut body, ms);
                 }

@@ -11,7 +11,6 @@ use kafka_protocol::{Uuid, VersionRange};
 
 use super::{Ctx, Outcome};
 use crate::codes;
-use crate::security::ResourceType;
 use crate::state::topics::{validate_topic_name, Topic};
 use crate::state::ClusterState;
 
@@ -27,13 +26,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Outcome {
         Some(t) => Some(t.into_iter().map(|t| (t.name, t.topic_id)).collect()),
     };
     let allow_auto = version < 4 || req.allow_auto_topic_creation;
-    // KIP-430: without an authorizer (this broker enforces no ACLs in handlers) every
-    // supported operation is authorized; the field stays "omitted" unless requested.
-    let topic_ops = (version >= 8 && req.include_topic_authorized_operations)
-        .then(|| all_operations(ResourceType::Topic));
-    if (8..=10).contains(&version) && req.include_cluster_authorized_operations {
-        response.cluster_authorized_operations = all_operations(ResourceType::Cluster);
-    }
+    // KIP-430 authorized operations, when asked for, are filled in by `super::acl`.
     match wanted {
         None => {
             let names: Vec<String> = ctx.state.topics.iter().map(|t| t.name.clone()).collect();
@@ -76,18 +69,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Outcome {
             }
         }
     }
-    if let Some(ops) = topic_ops {
-        for t in &mut response.topics {
-            t.topic_authorized_operations = ops;
-        }
-    }
     Outcome::Respond(response.into())
-}
-
-/// The KIP-430 bitfield of every operation supported on `resource` (Kafka's answer when no
-/// authorizer is configured).
-fn all_operations(resource: ResourceType) -> i32 {
-    resource.supported_operations().iter().fold(0, |bits, op| bits | (1i32 << op.code()))
 }
 
 fn base_response(state: &ClusterState, version: i16) -> MetadataResponse {

@@ -219,6 +219,7 @@ pub(crate) fn set_throttle(body: &mut ResponseBody, ms: i32) {
     set!(AddOffsetsToTxn, AddPartitionsToTxn, AddRaftVoter, AlterClientQuotas, AlterConfigs, AlterPartitionReassignments, AlterReplicaLogDirs, AlterUserScramCredentials, ApiVersions, ConsumerGroupDescribe, ConsumerGroupHeartbeat, CreateAcls, CreateDelegationToken, CreatePartitions, CreateTopics, DeleteAcls, DeleteGroups, DeleteRecords, DeleteTopics, DescribeAcls, DescribeClientQuotas, DescribeCluster, DescribeConfigs, DescribeDelegationToken, DescribeGroups, DescribeLogDirs, DescribeProducers, DescribeTopicPartitions, DescribeTransactions, DescribeUserScramCredentials, ElectLeaders, EndTxn, ExpireDelegationToken, Fetch, FindCoordinator, GetTelemetrySubscriptions, Heartbeat, IncrementalAlterConfigs, InitProducerId, JoinGroup, LeaveGroup, ListClientMetricsResources, ListGroups, ListOffsets, ListPartitionReassignments, ListTransactions, Metadata, OffsetCommit, OffsetDelete, OffsetFetch, OffsetForLeaderEpoch, Produce, PushTelemetry, RemoveRaftVoter, RenewDelegationToken, ShareAcknowledge, ShareFetch, ShareGroupDescribe, ShareGroupHeartbeat, SyncGroup, TxnOffsetCommit, UnregisterBroker, UpdateFeatures);
 }
 
+pub(crate) mod acl;
 pub(crate) mod groups;
 pub(crate) mod security;
 pub(crate) mod transactions;

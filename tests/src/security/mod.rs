@@ -39,12 +39,15 @@
 //! 2. `let who = RequestAuthorizer::new(authorizer.as_ref(), conn.principal(), &peer_ip)`;
 //!    if `who.request_error(&body, version)` is `Some(code)`, send the handler's
 //!    `error_response(body, version, code)` and skip the handler.
-//! 3. The handler makes its per-item checks with `who` (see [`requirements`] and
-//!    [`requirements::per_item_checks`]): e.g. Produce `who.check(WRITE, Topic, name)` per
-//!    topic before UNKNOWN_TOPIC_OR_PARTITION; Metadata `who.metadata_topics(...)`, plus
+//! 3. Per-item checks with `who` (see [`requirements`] and
+//!    [`requirements::per_item_checks`]), made around the handler by
+//!    `crate::handlers::acl`: e.g. Produce `who.check(WRITE, Topic, name)` per topic before
+//!    UNKNOWN_TOPIC_OR_PARTITION; Metadata `who.metadata_topics(...)`, plus
 //!    `who.authorized_operations(Topic, name)` / `who.cluster_authorized_operations(..)`
 //!    when asked (v8+); CreateTopics `who.can_create_topic(name)`; DescribeConfigs
 //!    `who.config_resource_error(type, name, false)`; ListGroups `who.can_list_group(id)`.
+//!    Denied items are taken out of the request before the handler and answered with its
+//!    `error_response` for just those items afterwards.
 //! 4. ACL and SCRAM APIs: DescribeAcls/CreateAcls/DeleteAcls ->
 //!    [`Authorizer::describe_acls`]/[`Authorizer::create_acls`]/[`Authorizer::delete_acls`]
 //!    (without an authorizer: [`acl::describe_acls_error`], [`acl::create_acls_error`],

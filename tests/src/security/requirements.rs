@@ -6,7 +6,7 @@
 //!   example READ on the group for JoinGroup, ALTER on the cluster for CreateAcls). The
 //!   actor runs it before dispatch and, on `Some(code)`, answers the handler's
 //!   `error_response(request, version, code)` instead of calling the handler.
-//! - Per-item checks the handlers make while building their answer (a topic in Produce gets
+//! - Per-item checks made around the handler (`crate::handlers::acl`: a topic in Produce gets
 //!   TOPIC_AUTHORIZATION_FAILED and the rest proceed; ListGroups leaves out groups the
 //!   caller may not describe): [`RequestAuthorizer::check`] plus the helpers below for the
 //!   APIs whose rules are more than one lookup ([`RequestAuthorizer::metadata_topics`],
@@ -311,6 +311,19 @@ impl<'a> RequestAuthorizer<'a> {
     }
 }
 
+/// Kafka's default message for an authorization error code (`Errors.message()`), which
+/// answers carrying an `ApiError` send with a denial (DescribeConfigs, AlterConfigs,
+/// IncrementalAlterConfigs, DeleteTopics); `None` for other codes.
+pub fn authorization_message(code: i16) -> Option<&'static str> {
+    match code {
+        codes::TOPIC_AUTHORIZATION_FAILED => Some("Topic authorization failed."),
+        codes::GROUP_AUTHORIZATION_FAILED => Some("Group authorization failed."),
+        codes::CLUSTER_AUTHORIZATION_FAILED => Some("Cluster authorization failed."),
+        codes::TRANSACTIONAL_ID_AUTHORIZATION_FAILED => Some("Transactional Id authorization failed."),
+        _ => None,
+    }
+}
+
 /// A per-item check a handler makes (documentation table; [`RequestAuthorizer::check`]
 /// does the lookup).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,12 +389,12 @@ pub fn per_item_checks(api: ApiKey) -> &'static [ItemCheck] {
             item!(DescribeConfigs, Topic, Denied::Error(TOPIC), "v5+: topic_config_error_code, configs left out"),
         ],
         ApiKey::DeleteTopics => &[
-            item!(Describe, Topic, Denied::Error(TOPIC), "v6+ by topic id: name left null"),
-            item!(Delete, Topic, Denied::Error(TOPIC), "checked before UNKNOWN_TOPIC_OR_PARTITION"),
+            item!(Describe, Topic, Denied::Error(TOPIC), "by name: before UNKNOWN_TOPIC_OR_PARTITION; v6+ by topic id: name left null"),
+            item!(Delete, Topic, Denied::Error(TOPIC), "existing topics; unknown ids are UNKNOWN_TOPIC_ID first; DELETE on the cluster allows every topic"),
         ],
         ApiKey::DeleteRecords => &[item!(Delete, Topic, Denied::Error(TOPIC), "every partition of the topic")],
-        ApiKey::OffsetForLeaderEpoch => &[item!(Describe, Topic, Denied::Error(TOPIC), "clients; replicas need CLUSTER_ACTION")],
-        ApiKey::AddPartitionsToTxn => &[item!(Write, Topic, Denied::Error(TOPIC), "v0-3; the other partitions get OPERATION_NOT_ATTEMPTED")],
+        ApiKey::OffsetForLeaderEpoch => &[item!(Describe, Topic, Denied::Error(TOPIC), "unless CLUSTER_ACTION on the cluster (replicas)")],
+        ApiKey::AddPartitionsToTxn => &[item!(Write, Topic, Denied::Error(TOPIC), "v0-3; then missing partitions get UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED")],
         ApiKey::TxnOffsetCommit => &[item!(Read, Topic, Denied::Error(TOPIC), "every partition of the topic")],
         ApiKey::DescribeConfigs => &[item!(DescribeConfigs, Topic, Denied::Error(TOPIC), "per resource by type (config_resource_error)")],
         ApiKey::AlterConfigs | ApiKey::IncrementalAlterConfigs => &[item!(AlterConfigs, Topic, Denied::Error(TOPIC), "per resource by type (config_resource_error)")],
@@ -391,7 +404,7 @@ pub fn per_item_checks(api: ApiKey) -> &'static [ItemCheck] {
         ApiKey::DescribeTransactions => &[item!(Describe, TransactionalId, Denied::Error(TXN), "per transactional id; topics without DESCRIBE are left out of the state")],
         ApiKey::ListTransactions => &[item!(Describe, TransactionalId, Denied::Omitted, "per transaction")],
         ApiKey::ConsumerGroupDescribe => &[item!(Describe, Group, Denied::Error(GROUP), "per group; authorized_operations")],
-        ApiKey::DescribeTopicPartitions => &[item!(Describe, Topic, Denied::Error(TOPIC), "named topics; omitted when listing all")],
+        ApiKey::DescribeTopicPartitions => &[item!(Describe, Topic, Denied::Error(TOPIC), "named topics; omitted when listing all (before pagination)")],
         _ => &[],
     }
 }
