@@ -413,8 +413,11 @@ impl ConnectionAuth {
         let sasl_api = matches!(api, ApiKey::SaslHandshake | ApiKey::SaslAuthenticate);
         let expired = self.expired(now_ms);
         match &mut self.phase {
-            Phase::Authenticated if sasl_api => Gate::Sasl,
+            // Kafka's processor tries a re-authenticating SaslHandshake first, then closes
+            // expired sessions whatever the request (a late SaslAuthenticate included).
+            Phase::Authenticated if api == ApiKey::SaslHandshake => Gate::Sasl,
             Phase::Authenticated if expired => Gate::Close,
+            Phase::Authenticated if sasl_api => Gate::Sasl,
             Phase::Authenticated => Gate::Dispatch,
             Phase::AwaitHandshake { api_versions_seen } => match api {
                 ApiKey::ApiVersions if !*api_versions_seen => {
@@ -512,11 +515,12 @@ impl ConnectionAuth {
                 }
             }
             // Authenticated without re-authentication (or not a SASL listener): Kafka's
-            // request handler answers ILLEGAL_SASL_STATE and keeps the connection.
+            // request handler answers ILLEGAL_SASL_STATE and keeps the connection; an
+            // expired session is closed instead (Kafka closes without answering).
             Phase::Authenticated => SaslReply {
                 response: SaslHandshakeResponse::default()
                     .with_error_code(codes::ILLEGAL_SASL_STATE),
-                close: false,
+                close: self.expired(now_ms),
             },
             Phase::AwaitAuthenticate { .. } | Phase::BadReauthMechanism { .. } | Phase::Failed => {
                 self.phase = Phase::Failed;
@@ -1061,6 +1065,8 @@ mod tests {
         // After expiry only a re-authenticating SaslHandshake gets through.
         assert_eq!(auth.gate(ApiKey::SaslHandshake, 120_000), Gate::Sasl);
         assert_eq!(auth.gate(ApiKey::Fetch, 120_000), Gate::Close);
+        assert_eq!(auth.gate(ApiKey::SaslAuthenticate, 120_000), Gate::Close);
+        assert_eq!(auth.gate(ApiKey::SaslAuthenticate, 100_000), Gate::Sasl);
     }
 
     #[test]
