@@ -97,6 +97,20 @@ pub struct PartitionState {
     pub batches: usize,
 }
 
+/// One connection's authentication, as [`Cluster::sessions`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The principal requests act as (`User:ANONYMOUS` before SASL authentication).
+    pub principal: String,
+    /// The SASL mechanism used (`PLAIN`, `SCRAM-SHA-256`, `OAUTHBEARER`, ...), if any.
+    pub mechanism: Option<String>,
+    /// When the session expires (cluster clock, ms since the Unix epoch), if it does.
+    pub session_expiry_ms: Option<i64>,
+    /// The SASL extensions the client sent (OAUTHBEARER), empty otherwise.
+    pub extensions: BTreeMap<String, String>,
+}
+
 /// Builds a [`Cluster`]. Defaults: 1 broker (ids start at 1), 1 partition per auto-created
 /// topic, replication factor min(3, brokers), auto-creation on, seed 0, newest versions.
 #[derive(Clone, Debug)]
@@ -696,6 +710,13 @@ impl Cluster {
     /// SASL login; connections that have not sent a request yet are not listed.
     pub async fn principals(&self) -> Result<BTreeMap<u64, String>, Error> {
         self.call(|a| a.state.security.principals()).await
+    }
+
+    /// What each open connection authenticated as, by connection id: principal, SASL
+    /// mechanism, session expiry and SASL extensions (OAUTHBEARER's). Connections that have
+    /// not sent a request yet are not listed.
+    pub async fn sessions(&self) -> Result<BTreeMap<u64, SessionInfo>, Error> {
+        self.call(|a| a.state.security.sessions()).await
     }
 
     /// The cluster id reported in Metadata and DescribeCluster.

@@ -64,9 +64,9 @@ pub mod security;
 pub mod txn;
 mod version;
 
-pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState};
+pub use cluster::{Cluster, ClusterBuilder, CoordinatorType, Error, Faults, HeldRequests, PartitionState, SessionInfo};
 pub use faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 pub use kafka_protocol as protocol;
-pub use security::{SaslSettings, TlsSettings};
+pub use security::{OAuthBearerValidator, SaslSettings, TlsSettings};
 pub use kafka_protocol::{ApiKey, ErrorCode};
 pub use version::KafkaVersion;

@@ -201,3 +201,179 @@ async fn client_runtime_keeps_working_across_session_expiry() {
         client.close().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// OAUTHBEARER: the client runtime's token providers against the broker's unsecured validator.
+
+mod oauthbearer {
+    use std::sync::Arc;
+
+    use kafka_protocol::net::sasl::oauthbearer::{OAuthBearerToken, OAuthBearerTokenProvider, StaticTokenProvider, UnsecuredJwtProvider};
+    use kafka_protocol::net::NetError;
+    use kafka_testkit::OAuthBearerValidator;
+
+    use super::*;
+
+    fn wall_ms() -> i64 {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        i64::try_from(now.as_millis()).unwrap()
+    }
+
+    async fn oauth_cluster(validator: OAuthBearerValidator, reauth_ms: i64) -> Cluster {
+        Cluster::builder()
+            .brokers(2)
+            .topic("orders", 2, 2)
+            .seed(13)
+            .sasl(SaslSettings::new().oauthbearer(validator).connections_max_reauth_ms(reauth_ms))
+            .build()
+            .await
+            .unwrap()
+    }
+
+    fn oauth_config(cluster: &Cluster, provider: Arc<dyn OAuthBearerTokenProvider>, extension: Option<(&str, &str)>) -> ClientConfig {
+        let mut sasl = SaslConfig::default().with_mechanism(SaslMechanismKind::OAuthBearer).with_oauthbearer_token_provider(provider);
+        if let Some((k, v)) = extension {
+            sasl = sasl.with_oauthbearer_extension(k, v).unwrap();
+        }
+        ClientConfig::builder()
+            .bootstrap_servers(cluster.bootstrap_servers().split(',').map(str::to_owned))
+            .request_timeout(Duration::from_secs(3))
+            .default_api_timeout(Duration::from_secs(5))
+            .reconnect_backoff(Duration::from_millis(20))
+            .reconnect_backoff_max(Duration::from_millis(200))
+            .retry_backoff(Duration::from_millis(10))
+            .retry_backoff_max(Duration::from_millis(100))
+            .jitter_seed(7)
+            .security(SecurityConfig::new(SecurityProtocol::SaslPlaintext).with_sasl(sasl))
+            .build()
+            .unwrap()
+    }
+
+    /// Connects and asks for metadata; the error if either fails.
+    async fn metadata(config: ClientConfig) -> Result<usize, NetError> {
+        let client = Client::connect(config).await?;
+        let result = client.refresh_metadata(["orders"]).await.map(|m| m.topic("orders").map_or(0, |t| t.partitions.len()));
+        client.close().await;
+        result
+    }
+
+    fn auth_failure(result: Result<usize, NetError>) -> String {
+        let error = match result {
+            Err(NetError::NoBrokerAvailable { last_error, .. }) => (*last_error).clone(),
+            Err(other) => other,
+            Ok(n) => panic!("the token was accepted ({n} partitions)"),
+        };
+        match error {
+            NetError::Authentication { message, .. } => message,
+            other => panic!("expected an authentication failure, got {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn unsecured_jwt_logs_in_with_its_principal_and_extensions() {
+        let cluster = oauth_cluster(OAuthBearerValidator::new().required_scope(["kafka"]), 0).await;
+        let provider = Arc::new(UnsecuredJwtProvider::from_config("principal=alice scope=kafka,extra lifeSeconds=600").unwrap());
+        let client = Client::connect(oauth_config(&cluster, provider, Some(("traceId", "t-1")))).await.unwrap();
+        let meta = client.refresh_metadata(["orders"]).await.unwrap();
+        assert_eq!(meta.topic("orders").unwrap().partitions.len(), 2);
+        let sessions = cluster.sessions().await.unwrap();
+        let oauth: Vec<_> = sessions.values().filter(|s| s.mechanism.as_deref() == Some("OAUTHBEARER")).collect();
+        assert!(!oauth.is_empty(), "{sessions:?}");
+        let now = wall_ms();
+        for session in oauth {
+            assert_eq!(session.principal, "User:alice");
+            assert_eq!(session.extensions.get("traceId").map(String::as_str), Some("t-1"), "extension passed through");
+            // No connections.max.reauth.ms: the session ends with the token (600 s).
+            let expiry = session.session_expiry_ms.expect("OAUTHBEARER sessions expire with their token");
+            assert!(expiry > now + 590_000 && expiry <= now + 601_000, "expiry {expiry} vs now {now}");
+        }
+        client.close().await;
+    }
+
+    #[tokio::test]
+    async fn expired_token_is_refused_with_invalid_token() {
+        let cluster = oauth_cluster(OAuthBearerValidator::new(), 0).await;
+        let stale = UnsecuredJwtProvider::from_config("principal=alice lifeSeconds=60").unwrap().token_at(wall_ms() - 3_600_000);
+        let message = auth_failure(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(stale)), None)).await);
+        assert!(message.contains(r#"{"status":"invalid_token"}"#), "{message}");
+        // Within the allowed clock skew the same kind of token passes.
+        let cluster = oauth_cluster(OAuthBearerValidator::new().allowable_clock_skew_ms(600_000), 0).await;
+        let recent = UnsecuredJwtProvider::from_config("principal=alice lifeSeconds=60").unwrap().token_at(wall_ms() - 120_000);
+        assert_eq!(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(recent)), None)).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn missing_scope_is_refused_with_insufficient_scope() {
+        let cluster = oauth_cluster(OAuthBearerValidator::new().required_scope(["kafka"]), 0).await;
+        let provider = Arc::new(UnsecuredJwtProvider::from_config("principal=alice scope=other").unwrap());
+        let message = auth_failure(metadata(oauth_config(&cluster, provider, None)).await);
+        assert!(message.contains(r#""status":"insufficient_scope""#) && message.contains("[kafka]"), "{message}");
+        // And a token that is not an unsecured JWS at all.
+        let junk = OAuthBearerToken::new("not-a-jwt", i64::MAX, "alice");
+        let message = auth_failure(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(junk)), None)).await);
+        assert!(message.contains("invalid_token"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn custom_principal_claim() {
+        let cluster = oauth_cluster(OAuthBearerValidator::new().principal_claim_name("client_id"), 0).await;
+        let provider = Arc::new(UnsecuredJwtProvider::from_config("principal=svc-1 principalClaimName=client_id").unwrap());
+        assert_eq!(metadata(oauth_config(&cluster, provider, None)).await.unwrap(), 2);
+        // A token naming the principal in `sub` has no `client_id`: refused.
+        let provider = Arc::new(UnsecuredJwtProvider::from_config("principal=svc-1").unwrap());
+        assert!(auth_failure(metadata(oauth_config(&cluster, provider, None)).await).contains("invalid_token"));
+    }
+
+    /// Mints unsecured JWTs from the cluster clock's point of view (wall clock at start plus
+    /// paused tokio time), counting how often it is asked.
+    struct ClusterClockTokens {
+        wall_at_start: i64,
+        started: tokio::time::Instant,
+        life_seconds: i64,
+        minted: std::sync::atomic::AtomicUsize,
+    }
+
+    impl OAuthBearerTokenProvider for ClusterClockTokens {
+        fn token(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<OAuthBearerToken, kafka_protocol::net::security::SecurityError>> + Send + '_>> {
+            self.minted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let now = self.wall_at_start + i64::try_from(self.started.elapsed().as_millis()).unwrap();
+            let config = format!("principal=alice lifeSeconds={}", self.life_seconds);
+            let token = UnsecuredJwtProvider::from_config(&config).unwrap().token_at(now);
+            Box::pin(async move { Ok(token) })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn raw_session_is_capped_by_the_token_and_client_refreshes_tokens_across_expiry() {
+        // connections.max.reauth.ms (10 min) is longer than the tokens (2 min).
+        let cluster = oauth_cluster(OAuthBearerValidator::new(), 600_000).await;
+        let tokens = Arc::new(ClusterClockTokens {
+            wall_at_start: wall_ms(),
+            started: tokio::time::Instant::now(),
+            life_seconds: 120,
+            minted: Default::default(),
+        });
+        // Raw: the reported lifetime is the token's remaining life, not max reauth.
+        let mut c = raw(&cluster).await;
+        assert_eq!(handshake(&mut c, "OAUTHBEARER").await.unwrap(), 0);
+        let token = tokens.token().await.unwrap();
+        let message = format!("n,,\x01auth=Bearer {}\x01\x01", token.value.expose());
+        let done = super::token(&mut c, message.as_bytes()).await.unwrap();
+        assert_eq!(done.error_code, 0, "{:?}", done.error_message);
+        assert!(done.session_lifetime_ms > 118_000 && done.session_lifetime_ms <= 120_000, "{}", done.session_lifetime_ms);
+        advance(done.session_lifetime_ms + 1).await;
+        assert!(matches!(c.send(&super::metadata(), 12).await, Err(ClientError::Io(_))), "closed when the token expired");
+
+        // The client runtime asks for a fresh token whenever it reconnects.
+        let client = Client::connect(oauth_config(&cluster, tokens.clone(), None)).await.unwrap();
+        client.refresh_metadata(["orders"]).await.unwrap();
+        let minted_before = tokens.minted.load(std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..6 {
+            advance(60_000).await;
+            client.refresh_metadata(["orders"]).await.unwrap();
+        }
+        let minted_after = tokens.minted.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(minted_after >= minted_before + 2, "tokens minted: {minted_before} -> {minted_after}");
+        client.close().await;
+    }
+}

@@ -56,6 +56,22 @@ impl BrokerSecurity {
         self.connections.iter().map(|(id, c)| (*id, c.principal().to_owned())).collect()
     }
 
+    /// Each known connection's authentication.
+    pub(crate) fn sessions(&self) -> std::collections::BTreeMap<u64, crate::cluster::SessionInfo> {
+        self.connections
+            .iter()
+            .map(|(id, c)| {
+                let info = crate::cluster::SessionInfo {
+                    principal: c.principal().to_owned(),
+                    mechanism: c.mechanism().map(|m| m.name().to_owned()),
+                    session_expiry_ms: c.session_expiry_ms(),
+                    extensions: c.sasl_extensions().clone(),
+                };
+                (*id, info)
+            })
+            .collect()
+    }
+
     /// Forgets a closed connection.
     pub(crate) fn closed(&mut self, connection: u64) {
         self.connections.remove(&connection);
