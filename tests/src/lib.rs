@@ -53,6 +53,7 @@ pub mod codes;
 mod faults;
 pub mod group;
 mod handlers;
+mod listeners;
 mod rng;
 mod server;
 mod state;

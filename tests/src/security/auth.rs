@@ -346,7 +346,7 @@ enum Phase {
     AwaitAuthenticate {
         mechanism: SaslMechanism,
         /// Created at the first token, from the store as it is then.
-        scram: Option<ScramServer>,
+        scram: Option<Box<ScramServer>>,
         /// The principal being re-authenticated, if this is a re-authentication.
         reauth_of: Option<String>,
         /// OAUTHBEARER: the JSON error status sent as the last challenge; the client's
@@ -668,10 +668,10 @@ impl ConnectionAuth {
             SaslMechanism::Scram(m) => {
                 let server = scram.get_or_insert_with(|| {
                     let server = ScramServer::new(m.hash(), store.credentials(m));
-                    match &self.scram_nonce {
+                    Box::new(match &self.scram_nonce {
                         Some(nonce) => server.with_server_nonce(nonce.clone()),
                         None => server,
-                    }
+                    })
                 });
                 match server.step(token) {
                     Ok(ScramServerStep::Challenge(challenge)) => {
