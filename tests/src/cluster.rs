@@ -308,6 +308,38 @@ impl ClusterBuilder {
         self
     }
 
+    /// Declares the listeners from Kafka's broker properties: `listeners`
+    /// (`NAME://host:port,...`; host and port are not used — every listener binds 127.0.0.1
+    /// on a free port, or on [`base_port`](Self::base_port)'s layout) and
+    /// `listener.security.protocol.map` (`NAME:PROTOCOL,...`; `None` means Kafka's default,
+    /// where each name is a protocol name). Same rules as [`listener`](Self::listener).
+    pub fn listeners_from_properties(mut self, listeners: &str, security_protocol_map: Option<&str>) -> Result<Self, Error> {
+        let bad = |what: String| Error::Config(what);
+        let mut map = BTreeMap::new();
+        if let Some(pairs) = security_protocol_map {
+            for pair in pairs.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (name, protocol) = pair
+                    .split_once(':')
+                    .ok_or_else(|| bad(format!("listener.security.protocol.map: {pair:?} is not NAME:PROTOCOL")))?;
+                let protocol = SecurityProtocol::from_name(protocol.trim()).ok_or_else(|| {
+                    bad(format!("listener.security.protocol.map: unknown protocol {protocol:?} (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)"))
+                })?;
+                map.insert(name.trim().to_ascii_uppercase(), protocol);
+            }
+        }
+        for entry in listeners.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, _address) =
+                entry.split_once("://").ok_or_else(|| bad(format!("listeners: {entry:?} is not NAME://host:port")))?;
+            let protocol = match security_protocol_map {
+                Some(_) => map.get(&name.to_ascii_uppercase()).copied(),
+                None => SecurityProtocol::from_name(name),
+            }
+            .ok_or_else(|| bad(format!("listeners: no security protocol for listener {name:?}")))?;
+            self = self.listener(name, protocol);
+        }
+        Ok(self)
+    }
+
     /// The listeners asked for, or the one implied by `sasl`/`tls`; checked.
     fn listener_defs(&self) -> Result<Vec<ListenerDef>, Error> {
         if self.listeners.is_empty() {

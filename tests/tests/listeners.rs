@@ -219,3 +219,26 @@ async fn single_listener_api_is_unchanged_and_bad_listener_setups_are_refused() 
         assert!(matches!(err, Some(kafka_testkit::Error::Config(_))), "case {i}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn listeners_from_kafka_properties() {
+    let cluster = Cluster::builder()
+        .listeners_from_properties(
+            "PLAINTEXT://localhost:9092,SASL://localhost:9093",
+            Some("PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT"),
+        )
+        .unwrap()
+        .sasl(SaslSettings::new().user("alice", "alice-secret"))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(cluster.listener_names(), ["PLAINTEXT", "SASL"]);
+    let mut c = TestClient::connect(cluster.broker_addr_for("SASL", 1).unwrap()).await.unwrap();
+    assert!(c.send(&MetadataRequest::default().with_topics(None), 12).await.is_err(), "SASL listener gates");
+    // Without a map, names are protocol names.
+    let cluster = Cluster::builder().listeners_from_properties("PLAINTEXT://:0", None).unwrap().build().await.unwrap();
+    assert_eq!(cluster.listener_names(), ["PLAINTEXT"]);
+    assert!(Cluster::builder().listeners_from_properties("CLIENT://:0", None).is_err());
+    assert!(Cluster::builder().listeners_from_properties("CLIENT://:0", Some("CLIENT:TLS")).is_err());
+    assert!(Cluster::builder().listeners_from_properties("CLIENT", Some("CLIENT:SSL")).is_err());
+}
