@@ -38,6 +38,8 @@ pub(crate) enum ActorMsg {
 pub(crate) struct Incoming {
     pub(crate) connection: u64,
     pub(crate) broker: i32,
+    /// Index of the listener the connection came in on.
+    pub(crate) listener: usize,
     pub(crate) frame: RequestFrame,
     pub(crate) reply: oneshot::Sender<Reply>,
 }
@@ -154,11 +156,12 @@ pub(crate) struct Actor {
     pending: HashMap<u64, PendingReply>,
     timers: Vec<Timer>,
     pub(crate) listeners: BTreeMap<i32, ListenerGuard>,
-    pub(crate) server: ServerShared,
+    /// One per named listener, in order.
+    pub(crate) servers: Vec<ServerShared>,
 }
 
 impl Actor {
-    pub(crate) fn new(state: ClusterState, server: ServerShared, log_limit: usize) -> Self {
+    pub(crate) fn new(state: ClusterState, servers: Vec<ServerShared>, log_limit: usize) -> Self {
         Self {
             state,
             faults: FaultRules::default(),
@@ -169,7 +172,7 @@ impl Actor {
             pending: HashMap::new(),
             timers: Vec::new(),
             listeners: BTreeMap::new(),
-            server,
+            servers,
         }
     }
 
@@ -250,7 +253,7 @@ impl Actor {
 
     /// Handles a request that passed the holds.
     pub(crate) fn process(&mut self, incoming: Incoming, logged: &LoggedRequest) {
-        let Incoming { broker, frame, reply, connection } = incoming;
+        let Incoming { broker, frame, reply, connection, .. } = incoming;
         let RequestFrame { header, api_key, mut body } = frame;
         let Some(entry) = handlers::entry(api_key) else {
             let _ = reply.send(Reply::Close);

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::actor::{Actor, ActorMsg, Hold};
+use crate::listeners::ListenerDef;
 use crate::faults::{CloseWhen, Fault, FaultAction, LoggedRequest, RequestMatcher};
 use crate::rng::{base64_id, Rng};
 use crate::security::{Authorizer, AuthorizerConfig, SaslConfig, ScramStore, SecurityProtocol};
@@ -101,6 +102,23 @@ pub struct PartitionState {
     pub batches: usize,
 }
 
+/// One connection's authentication, as [`Cluster::sessions`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The name of the listener the connection came in on (`PLAINTEXT`, `SASL_SSL`, or a
+    /// name given to [`ClusterBuilder::listener`]).
+    pub listener: String,
+    /// The principal requests act as (`User:ANONYMOUS` before SASL authentication).
+    pub principal: String,
+    /// The SASL mechanism used (`PLAIN`, `SCRAM-SHA-256`, `OAUTHBEARER`, ...), if any.
+    pub mechanism: Option<String>,
+    /// When the session expires (cluster clock, ms since the Unix epoch), if it does.
+    pub session_expiry_ms: Option<i64>,
+    /// The SASL extensions the client sent (OAUTHBEARER), empty otherwise.
+    pub extensions: BTreeMap<String, String>,
+}
+
 /// Builds a [`Cluster`]. Defaults: 1 broker (ids start at 1), 1 partition per auto-created
 /// topic, replication factor min(3, brokers), auto-creation on, seed 0, newest versions.
 #[derive(Clone, Debug)]
@@ -122,6 +140,7 @@ pub struct ClusterBuilder {
     sasl: Option<crate::security::SaslSettings>,
     tls: Option<crate::security::TlsSettings>,
     super_users: Option<Vec<String>>,
+    listeners: Vec<ListenerDef>,
 }
 
 impl Default for ClusterBuilder {
@@ -144,6 +163,7 @@ impl Default for ClusterBuilder {
             sasl: None,
             tls: None,
             super_users: None,
+            listeners: Vec::new(),
         }
     }
 }
@@ -155,7 +175,9 @@ impl ClusterBuilder {
         self
     }
 
-    /// Listen on fixed ports: broker `i` (1-based) on `port + i - 1`. Default: a free port each.
+    /// Listen on fixed ports: broker `i` (1-based) on `port + i - 1`; with several
+    /// [listeners](Self::listener), listener `j` (0-based, in declaration order) on
+    /// `port + j * brokers + i - 1`. Default: a free port each.
     pub fn base_port(mut self, port: u16) -> Self {
         self.base_port = Some(port);
         self
@@ -279,6 +301,93 @@ impl ClusterBuilder {
         self
     }
 
+    /// Adds a named listener (Kafka's `listeners=<name>://...` with
+    /// `listener.security.protocol.map=<name>:<protocol>`): every broker gets one more port,
+    /// whose connections use `protocol`. SASL listeners (`SASL_PLAINTEXT`, `SASL_SSL`) take
+    /// their settings from [`sasl`](Self::sasl), TLS ones (`SSL`, `SASL_SSL`) from
+    /// [`tls`](Self::tls). Metadata, FindCoordinator, DescribeCluster and the Produce/Fetch
+    /// `node_endpoints` answer with the ports of the listener the request came in on; ACLs
+    /// see each connection's principal (`User:ANONYMOUS` on PLAINTEXT listeners).
+    /// [`Cluster::bootstrap_servers`] gives the first listener's addresses,
+    /// [`Cluster::bootstrap_servers_for`] any listener's.
+    ///
+    /// Default: one listener, named after its protocol, which is `SASL_SSL`, `SASL_PLAINTEXT`,
+    /// `SSL` or `PLAINTEXT` depending on whether [`sasl`](Self::sasl) and [`tls`](Self::tls)
+    /// were given.
+    pub fn listener(mut self, name: impl Into<String>, protocol: crate::security::SecurityProtocol) -> Self {
+        self.listeners.push(ListenerDef { name: name.into(), protocol });
+        self
+    }
+
+    /// Declares the listeners from Kafka's broker properties: `listeners`
+    /// (`NAME://host:port,...`; host and port are not used — every listener binds 127.0.0.1
+    /// on a free port, or on [`base_port`](Self::base_port)'s layout) and
+    /// `listener.security.protocol.map` (`NAME:PROTOCOL,...`; `None` means Kafka's default,
+    /// where each name is a protocol name). Same rules as [`listener`](Self::listener).
+    pub fn listeners_from_properties(mut self, listeners: &str, security_protocol_map: Option<&str>) -> Result<Self, Error> {
+        let bad = |what: String| Error::Config(what);
+        let mut map = BTreeMap::new();
+        if let Some(pairs) = security_protocol_map {
+            for pair in pairs.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (name, protocol) = pair
+                    .split_once(':')
+                    .ok_or_else(|| bad(format!("listener.security.protocol.map: {pair:?} is not NAME:PROTOCOL")))?;
+                let protocol = SecurityProtocol::from_name(protocol.trim()).ok_or_else(|| {
+                    bad(format!("listener.security.protocol.map: unknown protocol {protocol:?} (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)"))
+                })?;
+                map.insert(name.trim().to_ascii_uppercase(), protocol);
+            }
+        }
+        for entry in listeners.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, _address) =
+                entry.split_once("://").ok_or_else(|| bad(format!("listeners: {entry:?} is not NAME://host:port")))?;
+            let protocol = match security_protocol_map {
+                Some(_) => map.get(&name.to_ascii_uppercase()).copied(),
+                None => SecurityProtocol::from_name(name),
+            }
+            .ok_or_else(|| bad(format!("listeners: no security protocol for listener {name:?}")))?;
+            self = self.listener(name, protocol);
+        }
+        Ok(self)
+    }
+
+    /// The listeners asked for, or the one implied by `sasl`/`tls`; checked.
+    fn listener_defs(&self) -> Result<Vec<ListenerDef>, Error> {
+        if self.listeners.is_empty() {
+            let protocol = match (self.sasl.is_some(), self.tls.is_some()) {
+                (false, false) => SecurityProtocol::Plaintext,
+                (false, true) => SecurityProtocol::Ssl,
+                (true, false) => SecurityProtocol::SaslPlaintext,
+                (true, true) => SecurityProtocol::SaslSsl,
+            };
+            return Ok(vec![ListenerDef { name: protocol.name().to_owned(), protocol }]);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for l in &self.listeners {
+            let valid_name = !l.name.is_empty() && l.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !valid_name {
+                return Err(Error::Config(format!("listener name {:?}: use letters, digits, '_' and '-'", l.name)));
+            }
+            if !seen.insert(l.name.to_ascii_uppercase()) {
+                return Err(Error::Config(format!("listener {:?} is declared twice", l.name)));
+            }
+            if l.protocol.is_sasl() && self.sasl.is_none() {
+                return Err(Error::Config(format!("listener {} is {} but no SASL settings were given (ClusterBuilder::sasl)", l.name, l.protocol.name())));
+            }
+            let tls = matches!(l.protocol, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl);
+            if tls && self.tls.is_none() {
+                return Err(Error::Config(format!("listener {} is {} but no TLS settings were given (ClusterBuilder::tls)", l.name, l.protocol.name())));
+            }
+        }
+        if self.sasl.is_some() && !self.listeners.iter().any(|l| l.protocol.is_sasl()) {
+            return Err(Error::Config("SASL settings were given but no listener uses SASL_PLAINTEXT or SASL_SSL".into()));
+        }
+        if self.tls.is_some() && !self.listeners.iter().any(|l| matches!(l.protocol, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl)) {
+            return Err(Error::Config("TLS settings were given but no listener uses SSL or SASL_SSL".into()));
+        }
+        Ok(self.listeners.clone())
+    }
+
     /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
     pub async fn build(self) -> Result<Cluster, Error> {
         if self.brokers < 1 {
@@ -287,34 +396,29 @@ impl ClusterBuilder {
         if self.default_partitions < 1 {
             return Err(Error::Config(format!("default_partitions must be at least 1, got {}", self.default_partitions)));
         }
-        let mut listeners = Vec::new();
+        let listener_defs = self.listener_defs()?;
+        // (listener index, broker id, socket), and each listener's port per broker.
+        let mut sockets = Vec::new();
+        let mut ports: Vec<BTreeMap<i32, u16>> = vec![BTreeMap::new(); listener_defs.len()];
         let mut brokers = Vec::new();
         for id in 1..=self.brokers {
-            let port = match self.base_port {
-                Some(base) => u16::try_from(i32::from(base) + id - 1)
-                    .map_err(|_| Error::Config(format!("port for broker {id} overflows")))?,
-                None => 0,
-            };
-            let listener = bind(&self.host, port).map_err(|source| Error::Bind {
-                broker: id,
-                host: self.host.clone(),
-                port,
-                source,
-            })?;
-            let addr = listener.local_addr().map_err(|source| Error::Bind {
-                broker: id,
-                host: self.host.clone(),
-                port,
-                source,
-            })?;
-            brokers.push(BrokerInfo {
-                id,
-                host: self.host.clone(),
-                port: addr.port(),
-                rack: self.racks.get(&id).cloned(),
-                up: true,
-            });
-            listeners.push((id, listener));
+            for (index, def) in listener_defs.iter().enumerate() {
+                let port = match self.base_port {
+                    Some(base) => crate::listeners::fixed_port(base, index, self.brokers, id).ok_or_else(|| {
+                        Error::Config(format!("port for broker {id} on listener {} overflows", def.name))
+                    })?,
+                    None => 0,
+                };
+                let bind_err = |source| Error::Bind { broker: id, host: self.host.clone(), port, source };
+                let listener = bind(&self.host, port).map_err(bind_err)?;
+                let addr = listener.local_addr().map_err(bind_err)?;
+                if let Some(p) = ports.get_mut(index) {
+                    p.insert(id, addr.port());
+                }
+                sockets.push((index, id, listener));
+            }
+            let port = ports.first().and_then(|p| p.get(&id)).copied().unwrap_or(0);
+            brokers.push(BrokerInfo { id, host: self.host.clone(), port, rack: self.racks.get(&id).cloned(), up: true });
         }
         let broker_count = self.brokers as i16;
         let default_rf = self.default_replication_factor.unwrap_or(3).clamp(1, broker_count.max(1));
@@ -376,12 +480,6 @@ impl ClusterBuilder {
             quotas: crate::config::QuotaStore::new(),
             security: Default::default(),
         };
-        let protocol = match (self.sasl.is_some(), self.tls.is_some()) {
-            (false, false) => SecurityProtocol::Plaintext,
-            (false, true) => SecurityProtocol::Ssl,
-            (true, false) => SecurityProtocol::SaslPlaintext,
-            (true, true) => SecurityProtocol::SaslSsl,
-        };
         let (sasl, scram) = match &self.sasl {
             Some(settings) => settings.build(self.seed).map_err(|e| Error::Config(format!("sasl users: {e}")))?,
             None => (SaslConfig::default(), ScramStore::new()),
@@ -392,7 +490,7 @@ impl ClusterBuilder {
                 .fold(AuthorizerConfig::default().allow_everyone_if_no_acl_found(false), |c, u| c.super_user(u.clone()));
             Authorizer::new(config)
         });
-        state.security = BrokerSecurity::new(protocol, sasl, scram, authorizer);
+        state.security = BrokerSecurity::new(listener_defs.clone(), sasl, scram, authorizer);
         let tls = match &self.tls {
             Some(settings) => Some(crate::server::tls_acceptor(settings).map_err(Error::Config)?),
             None => None,
@@ -419,27 +517,53 @@ impl ClusterBuilder {
         }
         state.sync_store();
         let (tx, rx) = mpsc::unbounded_channel();
-        let shared = ServerShared { actor: tx.downgrade(), apis, max_frame: self.max_frame, tls };
-        let mut actor = Actor::new(state, shared.clone(), self.request_log_limit);
-        let mut addrs = BTreeMap::new();
-        for (id, listener) in listeners {
-            let addr = listener.local_addr().map_err(|source| Error::Bind {
-                broker: id,
-                host: self.host.clone(),
-                port: 0,
-                source,
-            })?;
-            let guard = spawn_listener(listener, id, shared.clone()).map_err(|source| Error::Bind {
-                broker: id,
-                host: self.host.clone(),
-                port: addr.port(),
-                source,
-            })?;
-            actor.listeners.insert(id, guard);
-            addrs.insert(id, addr);
+        let first_ports = ports.first().cloned().unwrap_or_default();
+        let servers: Vec<ServerShared> = listener_defs
+            .iter()
+            .zip(&ports)
+            .enumerate()
+            .map(|(index, (def, ports))| {
+                let uses_tls = matches!(def.protocol, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl);
+                let endpoint_ports = (index > 0).then(|| {
+                    let map = first_ports
+                        .iter()
+                        .filter_map(|(id, first)| ports.get(id).map(|p| (i32::from(*first), i32::from(*p))))
+                        .collect();
+                    Arc::new(map)
+                });
+                ServerShared {
+                    actor: tx.downgrade(),
+                    apis: apis.clone(),
+                    max_frame: self.max_frame,
+                    tls: if uses_tls { tls.clone() } else { None },
+                    listener: index,
+                    ports: Arc::new(ports.clone()),
+                    endpoint_ports,
+                }
+            })
+            .collect();
+        let mut actor = Actor::new(state, servers.clone(), self.request_log_limit);
+        let mut listener_addrs: Vec<(String, BTreeMap<i32, SocketAddr>)> =
+            listener_defs.iter().map(|d| (d.name.clone(), BTreeMap::new())).collect();
+        for (index, id, listener) in sockets {
+            let host = &self.host;
+            let bind_err = |port: u16| move |source| Error::Bind { broker: id, host: host.clone(), port, source };
+            let addr = listener.local_addr().map_err(bind_err(0))?;
+            let shared = servers.get(index).cloned().ok_or_else(|| Error::Config(format!("listener {index} has no server")))?;
+            let guard = spawn_listener(listener, id, shared).map_err(bind_err(addr.port()))?;
+            match actor.listeners.get_mut(&id) {
+                Some(existing) => existing.merge(guard),
+                None => {
+                    actor.listeners.insert(id, guard);
+                }
+            }
+            if let Some((_, addrs)) = listener_addrs.get_mut(index) {
+                addrs.insert(id, addr);
+            }
         }
+        let addrs = listener_addrs.first().map(|(_, a)| a.clone()).unwrap_or_default();
         let task = tokio::spawn(actor.run(rx));
-        Ok(Cluster { tx, actor_task: task.abort_handle(), addrs })
+        Ok(Cluster { tx, actor_task: task.abort_handle(), addrs, listener_addrs })
     }
 }
 
@@ -448,7 +572,10 @@ impl ClusterBuilder {
 pub struct Cluster {
     tx: mpsc::UnboundedSender<ActorMsg>,
     actor_task: AbortHandle,
+    /// The first listener's address per broker.
     addrs: BTreeMap<i32, SocketAddr>,
+    /// Every listener's name and address per broker, in declaration order.
+    listener_addrs: Vec<(String, BTreeMap<i32, SocketAddr>)>,
 }
 
 impl Drop for Cluster {
@@ -470,9 +597,28 @@ impl Cluster {
         self.addrs.values().map(ToString::to_string).collect::<Vec<_>>().join(",")
     }
 
-    /// The address of broker `id`.
+    /// The address of broker `id` (on the first listener).
     pub fn broker_addr(&self, id: i32) -> Option<SocketAddr> {
         self.addrs.get(&id).copied()
+    }
+
+    /// The listener names, in declaration order (one, named after its protocol, unless
+    /// [`ClusterBuilder::listener`] was used).
+    pub fn listener_names(&self) -> Vec<String> {
+        self.listener_addrs.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    /// `host:port` of every broker on `listener`, comma-separated; `None` for an unknown
+    /// listener name (compared case-insensitively).
+    pub fn bootstrap_servers_for(&self, listener: &str) -> Option<String> {
+        let (_, addrs) = self.listener_addrs.iter().find(|(name, _)| name.eq_ignore_ascii_case(listener))?;
+        Some(addrs.values().map(ToString::to_string).collect::<Vec<_>>().join(","))
+    }
+
+    /// The address of broker `id` on `listener`.
+    pub fn broker_addr_for(&self, listener: &str, id: i32) -> Option<SocketAddr> {
+        let (_, addrs) = self.listener_addrs.iter().find(|(name, _)| name.eq_ignore_ascii_case(listener))?;
+        addrs.get(&id).copied()
     }
 
     /// Broker ids, ascending.
@@ -711,6 +857,13 @@ impl Cluster {
         self.call(|a| a.state.security.principals()).await
     }
 
+    /// What each open connection authenticated as, by connection id: principal, SASL
+    /// mechanism, session expiry and SASL extensions (OAUTHBEARER's). Connections that have
+    /// not sent a request yet are not listed.
+    pub async fn sessions(&self) -> Result<BTreeMap<u64, SessionInfo>, Error> {
+        self.call(|a| a.state.security.sessions()).await
+    }
+
     /// The cluster id reported in Metadata and DescribeCluster.
     pub async fn cluster_id(&self) -> Result<String, Error> {
         self.call(|a| a.state.cluster_id.clone()).await
@@ -761,19 +914,26 @@ impl Cluster {
     }
 }
 
-/// Starts broker `id`'s listener on its port again (no-op when it is up).
+/// Starts broker `id`'s listeners on their ports again (no-op when it is up).
 fn start_broker(a: &mut Actor, id: i32) -> Result<(), Error> {
-    let (host, port) = {
-        let b = a.state.broker(id).ok_or(Error::UnknownBroker(id))?;
-        (b.host.clone(), b.port)
-    };
+    let host = a.state.broker(id).ok_or(Error::UnknownBroker(id))?.host.clone();
     if a.listeners.contains_key(&id) {
         return Ok(());
     }
-    let bind_err = |source| Error::Bind { broker: id, host: host.clone(), port, source };
-    let listener = bind(&host, port).map_err(bind_err)?;
-    let guard = spawn_listener(listener, id, a.server.clone()).map_err(bind_err)?;
-    a.listeners.insert(id, guard);
+    let mut guard: Option<ListenerGuard> = None;
+    for shared in &a.servers {
+        let port = shared.ports.get(&id).copied().unwrap_or(0);
+        let bind_err = |source| Error::Bind { broker: id, host: host.clone(), port, source };
+        let listener = bind(&host, port).map_err(bind_err)?;
+        let started = spawn_listener(listener, id, shared.clone()).map_err(bind_err)?;
+        match &mut guard {
+            Some(g) => g.merge(started),
+            None => guard = Some(started),
+        }
+    }
+    if let Some(guard) = guard {
+        a.listeners.insert(id, guard);
+    }
     if let Some(b) = a.state.broker_mut(id) {
         b.up = true;
     }

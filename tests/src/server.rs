@@ -29,7 +29,7 @@ const MAX_IN_FLIGHT: usize = 1024;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
-/// What every listener and connection needs.
+/// What every listener and connection needs; one per named listener.
 #[derive(Clone)]
 pub(crate) struct ServerShared {
     pub(crate) actor: mpsc::WeakUnboundedSender<ActorMsg>,
@@ -37,6 +37,13 @@ pub(crate) struct ServerShared {
     pub(crate) max_frame: usize,
     /// TLS on the listener (`SSL` / `SASL_SSL`), else plaintext.
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The listener's index in the cluster's listener list (0 = the first).
+    pub(crate) listener: usize,
+    /// This listener's port on each broker.
+    pub(crate) ports: Arc<std::collections::BTreeMap<i32, u16>>,
+    /// First-listener port -> this listener's port, for responses on listeners other than
+    /// the first ([`crate::listeners::rewrite_endpoints`]).
+    pub(crate) endpoint_ports: Option<Arc<std::collections::HashMap<i32, i32>>>,
 }
 
 /// How long a client has to finish the TLS handshake.
@@ -76,15 +83,20 @@ pub(crate) fn tls_acceptor(settings: &crate::security::TlsSettings) -> Result<to
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// A running listener; dropping it aborts the listener and its connections.
+/// A broker's running listeners; dropping it aborts them and their connections.
 pub(crate) struct ListenerGuard {
-    handle: Option<JoinHandle<()>>,
+    handles: Vec<JoinHandle<()>>,
 }
 
 impl ListenerGuard {
-    /// Aborts the listener and waits until its socket and connections are closed.
+    /// Adds `other`'s listeners to this guard.
+    pub(crate) fn merge(&mut self, mut other: ListenerGuard) {
+        self.handles.append(&mut other.handles);
+    }
+
+    /// Aborts the listeners and waits until their sockets and connections are closed.
     pub(crate) async fn shutdown(mut self) {
-        if let Some(handle) = self.handle.take() {
+        for handle in std::mem::take(&mut self.handles) {
             handle.abort();
             let _ = handle.await;
         }
@@ -93,7 +105,7 @@ impl ListenerGuard {
 
 impl Drop for ListenerGuard {
     fn drop(&mut self) {
-        if let Some(handle) = &self.handle {
+        for handle in &self.handles {
             handle.abort();
         }
     }
@@ -114,7 +126,7 @@ pub(crate) fn spawn_listener(
 ) -> std::io::Result<ListenerGuard> {
     let listener = TcpListener::from_std(listener)?;
     let handle = tokio::spawn(accept_loop(listener, broker, shared));
-    Ok(ListenerGuard { handle: Some(handle) })
+    Ok(ListenerGuard { handles: vec![handle] })
 }
 
 async fn accept_loop(listener: TcpListener, broker: i32, shared: ServerShared) {
@@ -138,7 +150,7 @@ async fn accept_loop(listener: TcpListener, broker: i32, shared: ServerShared) {
 
 async fn connection(stream: TcpStream, peer: SocketAddr, broker: i32, shared: ServerShared) {
     let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
-    tracing::debug!(broker, connection = id, %peer, "connection opened");
+    tracing::debug!(broker, connection = id, listener = shared.listener, %peer, "connection opened");
     // Tells the actor the connection is gone however this task ends (aborts included).
     let _closed = ClosedNotice { id, actor: shared.actor.clone() };
     match shared.tls.clone() {
@@ -156,8 +168,9 @@ async fn connection(stream: TcpStream, peer: SocketAddr, broker: i32, shared: Se
                     .and_then(|certs| certs.first())
                     .and_then(|cert| crate::security::dn::subject_dn(cert));
                 if let (Some(dn), Some(actor)) = (dn, shared.actor.upgrade()) {
+                    let listener = shared.listener;
                     let _ = actor.send(ActorMsg::Control(Box::new(move |a| {
-                        a.state.security.connection(id).set_peer_certificate_dn(Some(&dn));
+                        a.state.security.open(id, listener).set_peer_certificate_dn(Some(&dn));
                     })));
                 }
                 let (read, write) = tokio::io::split(tls);
@@ -189,7 +202,7 @@ where
     W: AsyncWrite + Unpin,
 {
     let (queue_tx, queue_rx) = mpsc::channel(MAX_IN_FLIGHT);
-    let writing = writer(write, queue_rx);
+    let writing = writer(write, queue_rx, shared.endpoint_ports.clone());
     tokio::pin!(writing);
     tokio::select! {
         result = reader(read, id, broker, shared, queue_tx) => match result {
@@ -235,7 +248,7 @@ async fn reader(
                 let frame = decode_request(frame).map_err(|e| format!("malformed request: {e}"))?;
                 let actor = shared.actor.upgrade().ok_or("cluster stopped")?;
                 actor
-                    .send(ActorMsg::Request(Incoming { connection, broker, frame, reply: tx }))
+                    .send(ActorMsg::Request(Incoming { connection, broker, listener: shared.listener, frame, reply: tx }))
                     .map_err(|_| "cluster stopped")?;
             }
             _ if prefix.api_key == ApiKey::ApiVersions.key() => {
@@ -259,14 +272,21 @@ async fn reader(
     }
 }
 
-async fn writer(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<oneshot::Receiver<Reply>>) {
+async fn writer(
+    mut write: impl AsyncWrite + Unpin,
+    mut queue: mpsc::Receiver<oneshot::Receiver<Reply>>,
+    endpoint_ports: Option<Arc<std::collections::HashMap<i32, i32>>>,
+) {
     let mut out = BytesMut::new();
     while let Some(rx) = queue.recv().await {
         let Ok(reply) = rx.await else { return };
         match reply {
             Reply::Close => return,
             Reply::Nothing => continue,
-            Reply::Response { version, correlation_id, body, effects } => {
+            Reply::Response { version, correlation_id, mut body, effects } => {
+                if let Some(ports) = &endpoint_ports {
+                    crate::listeners::rewrite_endpoints(&mut body, ports);
+                }
                 if let Some(delay) = effects.delay {
                     tokio::time::sleep(delay).await;
                 }

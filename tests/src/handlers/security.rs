@@ -28,7 +28,7 @@ pub(crate) fn gate(state: &mut ClusterState, incoming: Incoming) -> Option<Incom
         effects: WriteEffects { close_after_write: close, ..WriteEffects::default() },
     };
     let security = &mut state.security;
-    let reply = match security.connection(connection).gate(api, now_ms) {
+    let reply = match security.open(connection, incoming.listener).gate(api, now_ms) {
         Gate::Dispatch => return Some(incoming),
         Gate::Close => {
             tracing::info!(connection, api = api.name(), "request before SASL authentication; closing");

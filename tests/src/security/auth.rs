@@ -34,6 +34,7 @@ use kafka_protocol::messages::{
 };
 
 use super::codes;
+use super::oauthbearer::{self, OAuthBearerValidator};
 use super::scram_store::{ScramMechanism, ScramStore};
 use crate::sasl_server::{verify_plain, SaslServerError, ScramServer, ScramServerStep};
 
@@ -95,11 +96,23 @@ pub enum SaslMechanism {
     Plain,
     /// SCRAM-SHA-256 or SCRAM-SHA-512, users from the [`ScramStore`].
     Scram(ScramMechanism),
+    /// OAUTHBEARER (RFC 7628, KIP-255): unsecured JWTs checked by
+    /// [`SaslConfig::oauthbearer`].
+    OAuthBearer,
 }
 
 impl SaslMechanism {
     /// Every mechanism this module implements.
-    pub const ALL: [SaslMechanism; 3] = [
+    pub const ALL: [SaslMechanism; 4] = [
+        SaslMechanism::Plain,
+        SaslMechanism::Scram(ScramMechanism::Sha256),
+        SaslMechanism::Scram(ScramMechanism::Sha512),
+        SaslMechanism::OAuthBearer,
+    ];
+
+    /// The mechanisms enabled unless configured otherwise: PLAIN, SCRAM-SHA-256 and
+    /// SCRAM-SHA-512 (OAUTHBEARER is enabled explicitly).
+    pub const DEFAULT_ENABLED: [SaslMechanism; 3] = [
         SaslMechanism::Plain,
         SaslMechanism::Scram(ScramMechanism::Sha256),
         SaslMechanism::Scram(ScramMechanism::Sha512),
@@ -110,6 +123,7 @@ impl SaslMechanism {
         match self {
             SaslMechanism::Plain => "PLAIN",
             SaslMechanism::Scram(m) => m.name(),
+            SaslMechanism::OAuthBearer => "OAUTHBEARER",
         }
     }
 
@@ -124,7 +138,8 @@ impl SaslMechanism {
 #[non_exhaustive]
 pub struct SaslConfig {
     /// `sasl.enabled.mechanisms`, in the order SaslHandshake lists them. Default PLAIN,
-    /// SCRAM-SHA-256, SCRAM-SHA-512 (Kafka's default is GSSAPI, which this broker lacks).
+    /// SCRAM-SHA-256, SCRAM-SHA-512 (Kafka's default is GSSAPI, which this broker lacks);
+    /// OAUTHBEARER may be added.
     pub enabled_mechanisms: Vec<SaslMechanism>,
     /// `connections.max.reauth.ms`: the session lifetime SaslAuthenticate v1+ reports and
     /// after which a connection that did not re-authenticate is closed. 0 (the default)
@@ -133,14 +148,18 @@ pub struct SaslConfig {
     /// PLAIN users and passwords, as the `user_<name>="<password>"` options of Kafka's
     /// `PlainLoginModule` JAAS config. Default none.
     pub plain_users: BTreeMap<String, String>,
+    /// How OAUTHBEARER tokens are validated: the `unsecuredValidator*` options of the
+    /// broker's `OAuthBearerLoginModule` JAAS line. Default: Kafka's defaults.
+    pub oauthbearer: OAuthBearerValidator,
 }
 
 impl Default for SaslConfig {
     fn default() -> Self {
         Self {
-            enabled_mechanisms: SaslMechanism::ALL.to_vec(),
+            enabled_mechanisms: SaslMechanism::DEFAULT_ENABLED.to_vec(),
             connections_max_reauth_ms: 0,
             plain_users: BTreeMap::new(),
+            oauthbearer: OAuthBearerValidator::default(),
         }
     }
 }
@@ -149,7 +168,7 @@ impl Default for SaslConfig {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SaslConfigError {
     /// The key is not one [`SaslConfig::set`] knows.
-    #[error("unknown SASL config key {key:?}; known keys: sasl.enabled.mechanisms, connections.max.reauth.ms, user_<name>, sasl.jaas.config, listener.name.<listener>.plain.sasl.jaas.config")]
+    #[error("unknown SASL config key {key:?}; known keys: sasl.enabled.mechanisms, connections.max.reauth.ms, user_<name>, unsecuredValidatorPrincipalClaimName, unsecuredValidatorScopeClaimName, unsecuredValidatorRequiredScope, unsecuredValidatorAllowableClockSkewMs, sasl.jaas.config, listener.name.<listener>.<mechanism>.sasl.jaas.config")]
     UnknownKey {
         /// The key as given.
         key: String,
@@ -179,10 +198,13 @@ impl SaslConfig {
     }
 
     /// Applies one property: `sasl.enabled.mechanisms` (comma-separated),
-    /// `connections.max.reauth.ms`, `user_<name>` (a PLAIN user's password), or a PLAIN
-    /// JAAS line (`sasl.jaas.config`, `listener.name.<listener>.plain.sasl.jaas.config`)
-    /// whose `user_<name>="<password>"` options become PLAIN users (other options, such as
-    /// the broker's own `username`/`password`, are ignored).
+    /// `connections.max.reauth.ms`, `user_<name>` (a PLAIN user's password), an
+    /// `unsecuredValidator*` option of OAUTHBEARER ([`OAuthBearerValidator::set`]), or a JAAS
+    /// line (`sasl.jaas.config`, `listener.name.<listener>.<mechanism>.sasl.jaas.config`):
+    /// a `PlainLoginModule` line's `user_<name>="<password>"` options become PLAIN users, an
+    /// `OAuthBearerLoginModule` line's `unsecuredValidator*` options configure OAUTHBEARER
+    /// validation (other options, such as the broker's own `username`/`password` or
+    /// `unsecuredLoginStringClaim_sub`, are ignored).
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SaslConfigError> {
         let invalid = |expected| SaslConfigError::InvalidValue {
             key: key.to_owned(),
@@ -194,7 +216,7 @@ impl SaslConfig {
                 let mut mechanisms = Vec::new();
                 for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     let mechanism = SaslMechanism::from_name(name).ok_or_else(|| {
-                        invalid("a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")
+                        invalid("a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER")
                     })?;
                     if !mechanisms.contains(&mechanism) {
                         mechanisms.push(mechanism);
@@ -202,7 +224,7 @@ impl SaslConfig {
                 }
                 if mechanisms.is_empty() {
                     return Err(invalid(
-                        "at least one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+                        "at least one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER",
                     ));
                 }
                 self.enabled_mechanisms = mechanisms;
@@ -215,11 +237,31 @@ impl SaslConfig {
                     .filter(|v| *v >= 0)
                     .ok_or_else(|| invalid("a non-negative number of milliseconds"))?;
             }
-            _ if key == "sasl.jaas.config" || key.ends_with(".plain.sasl.jaas.config") => {
-                let users = jaas_plain_users(value).ok_or_else(|| {
-                    invalid("a PlainLoginModule JAAS line, e.g. org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";")
-                })?;
-                self.plain_users.extend(users);
+            _ if key == "sasl.jaas.config" || key.ends_with(".sasl.jaas.config") => {
+                const EXPECTED: &str = "a PlainLoginModule or OAuthBearerLoginModule JAAS line, e.g. org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";";
+                let (module, options) = parse_jaas(value).ok_or_else(|| invalid(EXPECTED))?;
+                match module {
+                    "org.apache.kafka.common.security.plain.PlainLoginModule" => {
+                        for (name, password) in options {
+                            if let Some(user) = name.strip_prefix("user_").filter(|u| !u.is_empty()) {
+                                self.plain_users.insert(user.to_owned(), password);
+                            }
+                        }
+                    }
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule" => {
+                        for (name, option) in options {
+                            self.oauthbearer.set(&name, &option).map_err(|expected| SaslConfigError::InvalidValue {
+                                key: format!("{key}: {name}"),
+                                value: option.clone(),
+                                expected,
+                            })?;
+                        }
+                    }
+                    _ => return Err(invalid(EXPECTED)),
+                }
+            }
+            _ if oauthbearer::VALIDATOR_OPTIONS.contains(&key) => {
+                self.oauthbearer.set(key, value).map_err(invalid)?;
             }
             _ => match key.strip_prefix("user_") {
                 Some(user) if !user.is_empty() => {
@@ -253,6 +295,12 @@ impl SaslConfig {
     /// Sets `connections.max.reauth.ms`.
     pub fn connections_max_reauth_ms(mut self, ms: i64) -> Self {
         self.connections_max_reauth_ms = ms.max(0);
+        self
+    }
+
+    /// Sets how OAUTHBEARER tokens are validated (does not enable the mechanism).
+    pub fn oauthbearer(mut self, validator: OAuthBearerValidator) -> Self {
+        self.oauthbearer = validator;
         self
     }
 
@@ -298,9 +346,12 @@ enum Phase {
     AwaitAuthenticate {
         mechanism: SaslMechanism,
         /// Created at the first token, from the store as it is then.
-        scram: Option<ScramServer>,
+        scram: Option<Box<ScramServer>>,
         /// The principal being re-authenticated, if this is a re-authentication.
         reauth_of: Option<String>,
+        /// OAUTHBEARER: the JSON error status sent as the last challenge; the client's
+        /// `\x01` acknowledgement turns it into the failure.
+        oauth_error: Option<String>,
     },
     BadReauthMechanism {
         message: String,
@@ -317,6 +368,7 @@ pub struct ConnectionAuth {
     session_expiry_ms: Option<i64>,
     last_reauth_start_ms: Option<i64>,
     scram_nonce: Option<String>,
+    extensions: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for ConnectionAuth {
@@ -349,6 +401,7 @@ impl ConnectionAuth {
             session_expiry_ms: None,
             last_reauth_start_ms: None,
             scram_nonce: None,
+            extensions: BTreeMap::new(),
         }
     }
 
@@ -395,7 +448,14 @@ impl ConnectionAuth {
         self.mechanism
     }
 
-    /// When the SASL session expires (ms), if `connections.max.reauth.ms` is set.
+    /// The SASL extensions the session negotiated (OAUTHBEARER's, KIP-342); empty for other
+    /// mechanisms.
+    pub fn sasl_extensions(&self) -> &BTreeMap<String, String> {
+        &self.extensions
+    }
+
+    /// When the SASL session expires (ms): `connections.max.reauth.ms` after authentication,
+    /// or earlier when the credential (an OAUTHBEARER token) expires first.
     pub fn session_expiry_ms(&self) -> Option<i64> {
         self.session_expiry_ms
     }
@@ -413,8 +473,11 @@ impl ConnectionAuth {
         let sasl_api = matches!(api, ApiKey::SaslHandshake | ApiKey::SaslAuthenticate);
         let expired = self.expired(now_ms);
         match &mut self.phase {
-            Phase::Authenticated if sasl_api => Gate::Sasl,
+            // Kafka's processor tries a re-authenticating SaslHandshake first, then closes
+            // expired sessions whatever the request (a late SaslAuthenticate included).
+            Phase::Authenticated if api == ApiKey::SaslHandshake => Gate::Sasl,
             Phase::Authenticated if expired => Gate::Close,
+            Phase::Authenticated if sasl_api => Gate::Sasl,
             Phase::Authenticated => Gate::Dispatch,
             Phase::AwaitHandshake { api_versions_seen } => match api {
                 ApiKey::ApiVersions if !*api_versions_seen => {
@@ -469,6 +532,7 @@ impl ConnectionAuth {
                         mechanism,
                         scram: None,
                         reauth_of: None,
+                        oauth_error: None,
                     };
                     reply(codes::NONE, false)
                 }
@@ -496,6 +560,7 @@ impl ConnectionAuth {
                             mechanism,
                             scram: None,
                             reauth_of: Some(self.principal.clone()),
+                            oauth_error: None,
                         };
                         reply(codes::NONE, false)
                     }
@@ -512,11 +577,12 @@ impl ConnectionAuth {
                 }
             }
             // Authenticated without re-authentication (or not a SASL listener): Kafka's
-            // request handler answers ILLEGAL_SASL_STATE and keeps the connection.
+            // request handler answers ILLEGAL_SASL_STATE and keeps the connection; an
+            // expired session is closed instead (Kafka closes without answering).
             Phase::Authenticated => SaslReply {
                 response: SaslHandshakeResponse::default()
                     .with_error_code(codes::ILLEGAL_SASL_STATE),
-                close: false,
+                close: self.expired(now_ms),
             },
             Phase::AwaitAuthenticate { .. } | Phase::BadReauthMechanism { .. } | Phase::Failed => {
                 self.phase = Phase::Failed;
@@ -538,13 +604,14 @@ impl ConnectionAuth {
         now_ms: i64,
     ) -> SaslReply<SaslAuthenticateResponse> {
         let phase = std::mem::replace(&mut self.phase, Phase::Failed);
-        let (mechanism, mut scram, reauth_of) =
+        let (mechanism, mut scram, reauth_of, oauth_error) =
             match phase {
                 Phase::AwaitAuthenticate {
                     mechanism,
                     scram,
                     reauth_of,
-                } => (mechanism, scram, reauth_of),
+                    oauth_error,
+                } => (mechanism, scram, reauth_of, oauth_error),
                 Phase::Authenticated => {
                     self.phase = Phase::Authenticated;
                     return SaslReply {
@@ -591,7 +658,7 @@ impl ConnectionAuth {
                     .map(|(u, p)| (u.clone(), p.clone()))
                     .collect();
                 match verify_plain(token, &users) {
-                    Ok(user) => Ok((user, Bytes::new())),
+                    Ok(user) => Ok(Verified::new(user, Bytes::new())),
                     Err(SaslServerError::Malformed(m)) => {
                         Err(format!("Invalid SASL/PLAIN response: {m}"))
                     }
@@ -601,10 +668,10 @@ impl ConnectionAuth {
             SaslMechanism::Scram(m) => {
                 let server = scram.get_or_insert_with(|| {
                     let server = ScramServer::new(m.hash(), store.credentials(m));
-                    match &self.scram_nonce {
+                    Box::new(match &self.scram_nonce {
                         Some(nonce) => server.with_server_nonce(nonce.clone()),
                         None => server,
-                    }
+                    })
                 });
                 match server.step(token) {
                     Ok(ScramServerStep::Challenge(challenge)) => {
@@ -612,6 +679,7 @@ impl ConnectionAuth {
                             mechanism,
                             scram,
                             reauth_of,
+                            oauth_error: None,
                         };
                         return SaslReply {
                             response: SaslAuthenticateResponse::default()
@@ -623,12 +691,58 @@ impl ConnectionAuth {
                     Ok(ScramServerStep::Success {
                         server_final,
                         username,
-                    }) => Ok((username, Bytes::from(server_final))),
+                    }) => Ok(Verified::new(username, Bytes::from(server_final))),
                     Err(_) => Err(generic_failure()),
                 }
             }
+            SaslMechanism::OAuthBearer => {
+                if let Some(json) = oauth_error.filter(|_| token == [0x01]) {
+                    // The client acknowledged our error status: fail with it.
+                    return SaslReply {
+                        response: failure(codes::SASL_AUTHENTICATION_FAILED, json),
+                        close: true,
+                    };
+                }
+                match oauthbearer::parse_initial_response(token) {
+                    // Kafka hides the parser's reason behind the generic message.
+                    Err(_) => Err(generic_failure()),
+                    Ok(message) => match config.oauthbearer.validate(&message.token, now_ms) {
+                        Err(refused) => {
+                            let json = refused.json();
+                            tracing::debug!(error = %refused, "OAUTHBEARER token refused");
+                            self.phase = Phase::AwaitAuthenticate {
+                                mechanism,
+                                scram,
+                                reauth_of,
+                                oauth_error: Some(json.clone()),
+                            };
+                            return SaslReply {
+                                response: SaslAuthenticateResponse::default()
+                                    .with_error_message(None)
+                                    .with_auth_bytes(Bytes::from(json)),
+                                close: false,
+                            };
+                        }
+                        Ok(valid)
+                            if !message.authorization_id.is_empty()
+                                && message.authorization_id != valid.principal =>
+                        {
+                            Err(format!(
+                                "Authentication failed: Client requested an authorization id ({}) that is different from the token's principal name ({})",
+                                message.authorization_id, valid.principal
+                            ))
+                        }
+                        Ok(valid) => Ok(Verified {
+                            user: valid.principal,
+                            final_bytes: Bytes::new(),
+                            credential_expiry_ms: Some(valid.lifetime_ms),
+                            extensions: message.extensions,
+                        }),
+                    },
+                }
+            }
         };
-        let (user, final_bytes) = match outcome {
+        let Verified { user, final_bytes, credential_expiry_ms, extensions } = match outcome {
             Ok(done) => done,
             Err(message) => {
                 return SaslReply {
@@ -654,44 +768,66 @@ impl ConnectionAuth {
                 };
             }
         }
-        let lifetime = config.connections_max_reauth_ms;
-        self.session_expiry_ms = (lifetime > 0).then(|| now_ms.saturating_add(lifetime));
+        // Kafka's session lifetime: connections.max.reauth.ms, cut short by the credential's
+        // own expiry (OAUTHBEARER tokens), never negative; no expiry if neither is set.
+        let max_reauth = Some(config.connections_max_reauth_ms).filter(|ms| *ms > 0);
+        let credential_left = credential_expiry_ms.map(|exp| exp.saturating_sub(now_ms));
+        let lifetime = match (credential_left, max_reauth) {
+            (None, None) => None,
+            (Some(left), None) => Some(left.max(0)),
+            (None, Some(max)) => Some(max),
+            (Some(left), Some(max)) => Some(left.min(max).max(0)),
+        };
+        self.session_expiry_ms = lifetime.map(|ms| now_ms.saturating_add(ms));
         self.principal = principal;
         self.mechanism = Some(mechanism);
+        self.extensions = extensions;
         self.phase = Phase::Authenticated;
         SaslReply {
             response: SaslAuthenticateResponse::default()
                 .with_error_message(None)
                 .with_auth_bytes(final_bytes)
-                .with_session_lifetime_ms(if version >= 1 { lifetime } else { 0 }),
+                .with_session_lifetime_ms(if version >= 1 { lifetime.unwrap_or(0) } else { 0 }),
             close: false,
         }
     }
 }
 
-/// The `user_<name>="<password>"` options of a `PlainLoginModule` JAAS line; `None` if it
-/// is not one (another login module, unbalanced quotes, no terminating `;`).
-fn jaas_plain_users(line: &str) -> Option<Vec<(String, String)>> {
-    let rest = line
-        .trim()
-        .strip_prefix("org.apache.kafka.common.security.plain.PlainLoginModule")?;
-    let rest = rest.trim_start();
+/// A one-module JAAS line: the login module's class name and its `name="value"` options;
+/// `None` if malformed (no control flag, unbalanced quotes, no terminating `;`).
+fn parse_jaas(line: &str) -> Option<(&str, Vec<(String, String)>)> {
+    let line = line.trim();
+    let module = line.split_whitespace().next()?;
+    let rest = line[module.len()..].trim_start();
     let flag = rest.split_whitespace().next()?;
     if !["required", "requisite", "sufficient", "optional"].contains(&flag) {
         return None;
     }
     let mut rest = rest[flag.len()..].trim_start();
-    let mut users = Vec::new();
+    let mut options = Vec::new();
     while !rest.starts_with(';') {
         let (name, after) = rest.split_once('=')?;
         let after = after.strip_prefix('"')?;
         let (value, after) = after.split_once('"')?;
-        if let Some(user) = name.trim().strip_prefix("user_").filter(|u| !u.is_empty()) {
-            users.push((user.to_owned(), value.to_owned()));
-        }
+        options.push((name.trim().to_owned(), value.to_owned()));
         rest = after.trim_start();
     }
-    rest[1..].trim().is_empty().then_some(users)
+    rest[1..].trim().is_empty().then_some((module, options))
+}
+
+/// A successful login, before the re-authentication checks.
+struct Verified {
+    user: String,
+    final_bytes: Bytes,
+    /// When the credential expires (ms), if it does (OAUTHBEARER's `exp`).
+    credential_expiry_ms: Option<i64>,
+    extensions: BTreeMap<String, String>,
+}
+
+impl Verified {
+    fn new(user: String, final_bytes: Bytes) -> Self {
+        Self { user, final_bytes, credential_expiry_ms: None, extensions: BTreeMap::new() }
+    }
 }
 
 fn failure(code: i16, message: String) -> SaslAuthenticateResponse {
@@ -1061,6 +1197,8 @@ mod tests {
         // After expiry only a re-authenticating SaslHandshake gets through.
         assert_eq!(auth.gate(ApiKey::SaslHandshake, 120_000), Gate::Sasl);
         assert_eq!(auth.gate(ApiKey::Fetch, 120_000), Gate::Close);
+        assert_eq!(auth.gate(ApiKey::SaslAuthenticate, 120_000), Gate::Close);
+        assert_eq!(auth.gate(ApiKey::SaslAuthenticate, 100_000), Gate::Sasl);
     }
 
     #[test]
@@ -1212,6 +1350,113 @@ mod tests {
         );
         assert!(auth.is_authenticated());
         assert_eq!(auth.gate(ApiKey::Metadata, 1), Gate::Dispatch);
+    }
+
+    fn jwt(sub: &str, exp_s: i64, scope: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        let claims = format!(r#"{{"sub":"{sub}","exp":{exp_s},"scope":{scope}}}"#);
+        format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(claims))
+    }
+
+    fn bearer(token: &str, extensions: &str) -> Vec<u8> {
+        format!("n,,\x01auth=Bearer {token}\x01{extensions}\x01").into_bytes()
+    }
+
+    fn oauth_config() -> SaslConfig {
+        config()
+            .enabled_mechanisms([SaslMechanism::Plain, SaslMechanism::OAuthBearer])
+            .oauthbearer(OAuthBearerValidator::new().required_scope(["kafka"]))
+    }
+
+    #[test]
+    fn oauthbearer_login_sets_principal_extensions_and_token_lifetime() {
+        let config = oauth_config();
+        let store = ScramStore::new();
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        assert_eq!(handshake(&mut auth, &config, "OAUTHBEARER").response.error_code, 0);
+        // Token valid for 30 s from now (now = 1000 s).
+        let token = jwt("alice", 1_030, r#"["kafka"]"#);
+        let reply = self::token(&mut auth, &config, &store, &bearer(&token, "traceId=t-1\x01"), 1_000_000);
+        assert_eq!((reply.response.error_code, reply.close), (0, false));
+        assert_eq!(reply.response.session_lifetime_ms, 30_000, "no max reauth: the token's life");
+        assert_eq!(auth.principal(), "User:alice");
+        assert_eq!(auth.mechanism(), Some(SaslMechanism::OAuthBearer));
+        assert_eq!(auth.sasl_extensions().get("traceId").map(String::as_str), Some("t-1"));
+        assert_eq!(auth.session_expiry_ms(), Some(1_030_000));
+
+        // connections.max.reauth.ms shorter than the token wins; re-auth keeps the principal.
+        let config = oauth_config().connections_max_reauth_ms(10_000);
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        handshake(&mut auth, &config, "OAUTHBEARER");
+        let reply = self::token(&mut auth, &config, &store, &bearer(&token, ""), 1_000_000);
+        assert_eq!(reply.response.session_lifetime_ms, 10_000);
+        handshake_at(&mut auth, &config, "OAUTHBEARER", 1_005_000);
+        let other = jwt("mallory", 1_100, r#"["kafka"]"#);
+        let reply = self::token(&mut auth, &config, &store, &bearer(&other, ""), 1_005_000);
+        assert_eq!(reply.response.error_code, codes::SASL_AUTHENTICATION_FAILED);
+        assert_eq!(
+            reply.response.error_message.as_deref(),
+            Some("Cannot change principals during re-authentication from User.alice: User.mallory")
+        );
+        assert!(reply.close);
+    }
+
+    #[test]
+    fn oauthbearer_refusal_is_a_json_challenge_then_a_failure() {
+        let config = oauth_config();
+        let store = ScramStore::new();
+        for (token, status) in [
+            (jwt("alice", 999, r#"["kafka"]"#), r#"{"status":"invalid_token"}"#),
+            (jwt("alice", 2_000, r#"["other"]"#), r#"{"status":"insufficient_scope", "scope":"[kafka]"}"#),
+        ] {
+            let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+            handshake(&mut auth, &config, "OAUTHBEARER");
+            let challenge = self::token(&mut auth, &config, &store, &bearer(&token, ""), 1_000_000);
+            assert_eq!((challenge.response.error_code, challenge.close), (0, false));
+            assert_eq!(&challenge.response.auth_bytes[..], status.as_bytes());
+            assert!(!auth.is_authenticated());
+            let done = self::token(&mut auth, &config, &store, b"\x01", 1_000_000);
+            assert_eq!(done.response.error_code, codes::SASL_AUTHENTICATION_FAILED);
+            assert_eq!(done.response.error_message.as_deref(), Some(status));
+            assert!(done.close);
+            assert_eq!(auth.gate(ApiKey::Metadata, 1_000_000), Gate::Close);
+        }
+        // A malformed message fails at once with the generic message.
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        handshake(&mut auth, &config, "OAUTHBEARER");
+        let reply = self::token(&mut auth, &config, &store, b"n,,auth=Bearer x", 0);
+        assert_eq!(
+            reply.response.error_message.as_deref(),
+            Some("Authentication failed during authentication due to invalid credentials with SASL mechanism OAUTHBEARER")
+        );
+        assert!(reply.close);
+        // An authorization id other than the token's principal.
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        handshake(&mut auth, &config, "OAUTHBEARER");
+        let message = format!("n,a=bob,\x01auth=Bearer {}\x01\x01", jwt("alice", 2_000, r#"["kafka"]"#));
+        let reply = self::token(&mut auth, &config, &store, message.as_bytes(), 1_000_000);
+        assert!(reply.response.error_message.unwrap().contains("authorization id (bob)"));
+        // Not enabled: UNSUPPORTED_SASL_MECHANISM.
+        let mut auth = ConnectionAuth::new(SecurityProtocol::SaslPlaintext);
+        assert_eq!(handshake(&mut auth, &self::config(), "OAUTHBEARER").response.error_code, codes::UNSUPPORTED_SASL_MECHANISM);
+    }
+
+    #[test]
+    fn oauthbearer_options_from_jaas() {
+        let jaas = r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin" unsecuredValidatorRequiredScope="a b" unsecuredValidatorAllowableClockSkewMs="3000";"#;
+        let config = SaslConfig::from_properties([
+            ("sasl.enabled.mechanisms", "OAUTHBEARER"),
+            ("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", jaas),
+            ("unsecuredValidatorPrincipalClaimName", "client_id"),
+        ])
+        .unwrap();
+        assert_eq!(config.enabled_mechanisms, [SaslMechanism::OAuthBearer]);
+        assert_eq!(config.oauthbearer.required_scope, ["a", "b"]);
+        assert_eq!(config.oauthbearer.allowable_clock_skew_ms, 3000);
+        assert_eq!(config.oauthbearer.principal_claim_name, "client_id");
+        let bad = r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorAllowableClockSkewMs="soon";"#;
+        assert!(SaslConfig::from_properties([("sasl.jaas.config", bad)]).is_err());
     }
 
     #[test]

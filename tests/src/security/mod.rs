@@ -13,6 +13,8 @@
 //!   denial gives, plus helpers for the APIs whose rules are more than one check.
 //! - [`auth`]: per-connection SASL state (SaslHandshake, SaslAuthenticate, KIP-368
 //!   re-authentication, session expiry) and the connection's principal.
+//! - [`oauthbearer`]: OAUTHBEARER client first messages (RFC 7628) and unsecured-JWT
+//!   validation like Kafka's default validator (KIP-255, KIP-342 extensions).
 //! - [`scram_store`]: SCRAM credentials (KIP-554 Describe/AlterUserScramCredentials) and
 //!   the lookup SASL logins are verified against.
 //!
@@ -60,17 +62,18 @@
 //!
 //! # Not modelled
 //!
-//! GSSAPI and OAUTHBEARER mechanisms; SaslHandshake v0's raw (unframed) SASL tokens;
+//! GSSAPI; signed OAUTHBEARER tokens (only Kafka's unsecured validator); SaslHandshake v0's raw (unframed) SASL tokens;
 //! delegation tokens (the CREATE_TOKENS/DESCRIBE_TOKENS operations and USER and
 //! DELEGATION_TOKEN resources exist for ACLs, nothing issues tokens);
 //! `ssl.principal.mapping.rules` and `sasl.kerberos.principal.to.local.rules` (principals
 //! are `User:<DN>` and `User:<SASL name>`); custom principal builders and authorizers;
-//! credential-lifetime-limited sessions (only `connections.max.reauth.ms`); per-listener or
+//! per-listener or
 //! per-mechanism `connections.max.reauth.ms` overrides; the SCRAM `tokenauth` extension.
 
 pub mod acl;
 pub mod auth;
 pub mod dn;
+pub mod oauthbearer;
 pub mod requirements;
 pub mod scram_store;
 pub mod settings;
@@ -89,6 +92,7 @@ pub use auth::{
     ANONYMOUS,
 };
 pub use requirements::{MetadataTopics, RequestAuthorizer};
+pub use oauthbearer::OAuthBearerValidator;
 pub use settings::{SaslSettings, TlsSettings};
 pub use scram_store::{ScramMechanism, ScramStore, ScramStoreError};
 

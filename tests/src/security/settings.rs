@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::auth::{SaslConfig, SaslMechanism};
+use super::oauthbearer::OAuthBearerValidator;
 use super::scram_store::{ScramMechanism, ScramStore, ScramStoreError};
 
 /// SCRAM iterations used for the users given to [`SaslSettings::user`] (Kafka's minimum,
@@ -16,11 +17,17 @@ pub struct SaslSettings {
     mechanisms: Vec<SaslMechanism>,
     users: BTreeMap<String, String>,
     reauth_ms: i64,
+    oauthbearer: OAuthBearerValidator,
 }
 
 impl Default for SaslSettings {
     fn default() -> Self {
-        Self { mechanisms: SaslMechanism::ALL.to_vec(), users: BTreeMap::new(), reauth_ms: 0 }
+        Self {
+            mechanisms: SaslMechanism::DEFAULT_ENABLED.to_vec(),
+            users: BTreeMap::new(),
+            reauth_ms: 0,
+            oauthbearer: OAuthBearerValidator::default(),
+        }
     }
 }
 
@@ -30,7 +37,8 @@ impl SaslSettings {
         Self::default()
     }
 
-    /// `sasl.enabled.mechanisms`. Default PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.
+    /// `sasl.enabled.mechanisms`. Default PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+    /// ([`oauthbearer`](Self::oauthbearer) adds OAUTHBEARER).
     pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = SaslMechanism>) -> Self {
         self.mechanisms = mechanisms.into_iter().collect();
         self
@@ -45,9 +53,35 @@ impl SaslSettings {
         self
     }
 
-    /// `connections.max.reauth.ms` (KIP-368). Default 0: sessions never expire.
+    /// `connections.max.reauth.ms` (KIP-368). Default 0: sessions never expire (except
+    /// OAUTHBEARER sessions, which end when their token does).
     pub fn connections_max_reauth_ms(mut self, ms: i64) -> Self {
         self.reauth_ms = ms.max(0);
+        self
+    }
+
+    /// Enables OAUTHBEARER (appended to the mechanisms if missing) with this token
+    /// validation, i.e. Kafka's default unsecured validator and the options of the broker's
+    /// `OAuthBearerLoginModule` JAAS line:
+    ///
+    /// | Option | [`OAuthBearerValidator`] | Default |
+    /// |---|---|---|
+    /// | `unsecuredValidatorPrincipalClaimName` | `principal_claim_name` | `sub` |
+    /// | `unsecuredValidatorScopeClaimName` | `scope_claim_name` | `scope` |
+    /// | `unsecuredValidatorRequiredScope` | `required_scope` | none |
+    /// | `unsecuredValidatorAllowableClockSkewMs` | `allowable_clock_skew_ms` | 0 |
+    ///
+    /// Tokens are unsigned JWS (`{"alg":"none"}`, empty signature) whose `exp` must lie
+    /// after the cluster clock (minus the skew); the principal is `User:<principal claim>`;
+    /// extensions are accepted and recorded per connection. The session lasts until the
+    /// token expires or `connections.max.reauth.ms`, whichever is first. A refused token
+    /// gets the RFC 7628 JSON status as its challenge, then SASL_AUTHENTICATION_FAILED and a
+    /// close (as Kafka does).
+    pub fn oauthbearer(mut self, validator: OAuthBearerValidator) -> Self {
+        if !self.mechanisms.contains(&SaslMechanism::OAuthBearer) {
+            self.mechanisms.push(SaslMechanism::OAuthBearer);
+        }
+        self.oauthbearer = validator;
         self
     }
 
@@ -56,7 +90,8 @@ impl SaslSettings {
     pub(crate) fn build(&self, seed: u64) -> Result<(SaslConfig, ScramStore), ScramStoreError> {
         let mut config = SaslConfig::default()
             .enabled_mechanisms(self.mechanisms.iter().copied())
-            .connections_max_reauth_ms(self.reauth_ms);
+            .connections_max_reauth_ms(self.reauth_ms)
+            .oauthbearer(self.oauthbearer.clone());
         let mut store = ScramStore::new();
         for (i, (user, password)) in self.users.iter().enumerate() {
             if self.mechanisms.contains(&SaslMechanism::Plain) {

@@ -1,59 +1,88 @@
-//! The cluster's security state: the listeners' protocol and SASL config, the SCRAM
-//! credential store, the authorizer (when ACLs are on) and each open connection's
-//! [`ConnectionAuth`]. The pieces are the sans-IO ones in [`crate::security`].
+//! The cluster's security state: the listeners (name and protocol each) and the SASL
+//! config, the SCRAM credential store, the authorizer (when ACLs are on) and each open
+//! connection's [`ConnectionAuth`] with the listener it came in on. The pieces are the
+//! sans-IO ones in [`crate::security`].
 
 use std::collections::HashMap;
 
 use kafka_protocol::messages::RequestBody;
 
+use crate::listeners::ListenerDef;
 use crate::security::{Authorizer, ConnectionAuth, RequestAuthorizer, SaslConfig, ScramStore, SecurityProtocol};
 
 /// Security state held by `ClusterState`.
 pub(crate) struct BrokerSecurity {
-    pub(crate) protocol: SecurityProtocol,
+    /// The named listeners, in order (at least one).
+    pub(crate) listeners: Vec<ListenerDef>,
     pub(crate) sasl: SaslConfig,
     pub(crate) scram: ScramStore,
     pub(crate) authorizer: Option<Authorizer>,
-    connections: HashMap<u64, ConnectionAuth>,
+    /// Per connection: the listener index and the auth state.
+    connections: HashMap<u64, (usize, ConnectionAuth)>,
 }
 
 impl Default for BrokerSecurity {
     fn default() -> Self {
-        Self::new(SecurityProtocol::Plaintext, SaslConfig::default(), ScramStore::new(), None)
+        let plaintext = SecurityProtocol::Plaintext;
+        let listeners = vec![ListenerDef { name: plaintext.name().to_owned(), protocol: plaintext }];
+        Self::new(listeners, SaslConfig::default(), ScramStore::new(), None)
     }
 }
 
 impl BrokerSecurity {
     pub(crate) fn new(
-        protocol: SecurityProtocol,
+        listeners: Vec<ListenerDef>,
         sasl: SaslConfig,
         scram: ScramStore,
         authorizer: Option<Authorizer>,
     ) -> Self {
-        Self { protocol, sasl, scram, authorizer, connections: HashMap::new() }
+        Self { listeners, sasl, scram, authorizer, connections: HashMap::new() }
     }
 
-    /// Whether requests need the per-connection gate (a SASL listener) at all.
+    /// Whether requests need the per-connection gate (some listener is SASL) at all.
     pub(crate) fn gated(&self) -> bool {
-        self.protocol.is_sasl()
+        self.listeners.iter().any(|l| l.protocol.is_sasl())
     }
 
-    /// The auth state of `connection`, created on its first request.
-    pub(crate) fn connection(&mut self, connection: u64) -> &mut ConnectionAuth {
-        let protocol = self.protocol;
-        self.connections.entry(connection).or_insert_with(|| ConnectionAuth::new(protocol))
+    fn protocol_of(&self, listener: usize) -> SecurityProtocol {
+        self.listeners.get(listener).map_or(SecurityProtocol::Plaintext, |l| l.protocol)
     }
 
-    /// The SASL config, the SCRAM store and `connection`'s auth state, borrowed together.
+    /// The auth state of `connection` on `listener`, created on first use with the
+    /// listener's protocol.
+    pub(crate) fn open(&mut self, connection: u64, listener: usize) -> &mut ConnectionAuth {
+        let protocol = self.protocol_of(listener);
+        &mut self.connections.entry(connection).or_insert_with(|| (listener, ConnectionAuth::new(protocol))).1
+    }
+
+    /// The SASL config, the SCRAM store and `connection`'s auth state, borrowed together
+    /// (the connection was [`open`](Self::open)ed by the gate).
     pub(crate) fn parts(&mut self, connection: u64) -> (&SaslConfig, &ScramStore, &mut ConnectionAuth) {
-        let protocol = self.protocol;
-        let conn = self.connections.entry(connection).or_insert_with(|| ConnectionAuth::new(protocol));
+        let protocol = self.protocol_of(0);
+        let conn = &mut self.connections.entry(connection).or_insert_with(|| (0, ConnectionAuth::new(protocol))).1;
         (&self.sasl, &self.scram, conn)
     }
 
     /// Each known connection's principal.
     pub(crate) fn principals(&self) -> std::collections::BTreeMap<u64, String> {
-        self.connections.iter().map(|(id, c)| (*id, c.principal().to_owned())).collect()
+        self.connections.iter().map(|(id, (_, c))| (*id, c.principal().to_owned())).collect()
+    }
+
+    /// Each known connection's authentication.
+    pub(crate) fn sessions(&self) -> std::collections::BTreeMap<u64, crate::cluster::SessionInfo> {
+        self.connections
+            .iter()
+            .map(|(id, (listener, c))| {
+                let info = crate::cluster::SessionInfo {
+                    listener: self.listeners.get(*listener).map(|l| l.name.clone()).unwrap_or_default(),
+                    principal: c.principal().to_owned(),
+                    mechanism: c.mechanism().map(|m| m.name().to_owned()),
+                    session_expiry_ms: c.session_expiry_ms(),
+                    extensions: c.sasl_extensions().clone(),
+                };
+                (*id, info)
+            })
+            .collect()
     }
 
     /// Forgets a closed connection.
@@ -63,7 +92,7 @@ impl BrokerSecurity {
 
     /// The principal of `connection` (`User:ANONYMOUS` before or without authentication).
     pub(crate) fn principal(&self, connection: u64) -> &str {
-        self.connections.get(&connection).map_or(crate::security::ANONYMOUS, ConnectionAuth::principal)
+        self.connections.get(&connection).map_or(crate::security::ANONYMOUS, |(_, c)| c.principal())
     }
 
     /// The error failing a whole request by ACLs, if any (step 2 of the integration contract).
