@@ -19,6 +19,7 @@ use kafka_testkit::testing::TestClient;
 use kafka_testkit::{Cluster, ErrorCode, SaslSettings};
 
 const TOPIC_RESOURCE: i8 = 2;
+const GROUP_RESOURCE: i8 = 3;
 const LITERAL: i8 = 3;
 const ALLOW: i8 = 3;
 const DESCRIBE: i8 = 8;
@@ -89,6 +90,7 @@ async fn advertised_ports(client: &Client, via: i32) -> BTreeSet<i32> {
         .send_to_broker(via, &FindCoordinatorRequest::default().with_coordinator_keys(vec!["group-1".into()]))
         .await
         .unwrap();
+    assert!(coordinator.coordinators.iter().all(|c| c.error_code == 0), "{coordinator:?}");
     if coordinator.coordinators.is_empty() {
         seen.insert(coordinator.port);
     } else {
@@ -109,6 +111,18 @@ async fn each_listener_advertises_its_own_ports() {
 
     let plain = plaintext_client(&cluster).await;
     let alice = sasl_client(&cluster, "alice").await;
+    // FindCoordinator answers a key only to whoever may DESCRIBE it.
+    let admin = sasl_client(&cluster, "admin").await;
+    let grant = CreateAclsRequest::default().with_creations(vec![AclCreation::default()
+        .with_resource_type(GROUP_RESOURCE)
+        .with_resource_name("group-1".into())
+        .with_resource_pattern_type(LITERAL)
+        .with_principal("User:*".into())
+        .with_host("*".into())
+        .with_operation(DESCRIBE)
+        .with_permission_type(ALLOW)]);
+    assert_eq!(admin.send_to_broker(1, &grant).await.unwrap().results[0].error_code, 0);
+    admin.close().await;
     for broker in [1, 2] {
         assert_eq!(advertised_ports(&plain, broker).await, plain_ports, "plaintext client via broker {broker}");
         assert_eq!(advertised_ports(&alice, broker).await, sasl_ports, "SASL client via broker {broker}");
