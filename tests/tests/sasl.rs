@@ -296,10 +296,15 @@ mod oauthbearer {
         let stale = UnsecuredJwtProvider::from_config("principal=alice lifeSeconds=60").unwrap().token_at(wall_ms() - 3_600_000);
         let message = auth_failure(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(stale)), None)).await);
         assert!(message.contains(r#"{"status":"invalid_token"}"#), "{message}");
-        // Within the allowed clock skew the same kind of token passes.
+        // A token issued "in the future" (the issuer's clock runs ahead) is refused, unless
+        // within the allowed clock skew. (An already-expired token within the skew would
+        // authenticate with a session lifetime of 0, which Kafka expires at once, so the
+        // skew is shown with `iat`.)
+        let ahead = || UnsecuredJwtProvider::from_config("principal=alice lifeSeconds=600").unwrap().token_at(wall_ms() + 120_000);
+        let message = auth_failure(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(ahead())), None)).await);
+        assert!(message.contains(r#"{"status":"invalid_token"}"#), "{message}");
         let cluster = oauth_cluster(OAuthBearerValidator::new().allowable_clock_skew_ms(600_000), 0).await;
-        let recent = UnsecuredJwtProvider::from_config("principal=alice lifeSeconds=60").unwrap().token_at(wall_ms() - 120_000);
-        assert_eq!(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(recent)), None)).await.unwrap(), 2);
+        assert_eq!(metadata(oauth_config(&cluster, Arc::new(StaticTokenProvider(ahead())), None)).await.unwrap(), 2);
     }
 
     #[tokio::test]
