@@ -262,6 +262,10 @@ fn assert_same<T: Debug>(what: &str, real: &T, ours: &T, known: &[Known]) {
             if more > 0 { format!("\n  ... {more} more") } else { String::new() }
         );
     }
+    if std::env::var_os("DIFF_EXPLORE").is_some() && !diffs.is_empty() {
+        println!("[{what}] DIFFER:\n{}", diffs.join("\n"));
+        return;
+    }
     assert!(
         diffs.is_empty(),
         "[{what}] responses differ (real vs ours):\n{}\nreal: {real:#?}\nours: {ours:#?}",
@@ -1120,4 +1124,538 @@ async fn describe_configs_topic() {
         WELL_KNOWN_CONFIGS.iter().map(|k| ((*k).to_string(), m.get(*k).cloned().flatten())).collect()
     };
     assert_same("DescribeConfigs v4 well-known topic configs", &pick(&theirs), &pick(&mine), &[]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+// ---------------------------------------------------------------------------------------------
+
+/// Producer ids differ between brokers: any handed-out id -> 0, -1 kept.
+fn pid0(v: &mut i64) {
+    if *v >= 0 {
+        *v = 0;
+    }
+}
+
+/// Waits until the real transaction coordinator answers InitProducerId for `txn` (the first
+/// transactional request creates `__transaction_state`, and until it is loaded Kafka answers
+/// COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS or
+/// CONCURRENT_TRANSACTIONS); returns that first successful answer. 50 ms steps, 30 s at most.
+async fn real_init_transactional(real: &mut TestClient, init: &InitProducerIdRequest) -> InitProducerIdResponse {
+    let find = FindCoordinatorRequest::default().with_key_type(1).with_coordinator_keys(vec![init
+        .transactional_id
+        .clone()
+        .unwrap_or_default()]);
+    for _ in 0..600 {
+        let found = real.send(&find, 4).await.expect("real FindCoordinator (transaction)");
+        if found.coordinators.iter().all(|c| c.error_code == 0) {
+            let resp = real.send(init, 4).await.expect("real InitProducerId");
+            if ![14, 15, 16, 51].contains(&resp.error_code) {
+                return resp;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("real Kafka's transaction coordinator did not become ready within 30 s");
+}
+
+fn txn_batch(ts: i64, producer_id: i64, epoch: i16, sequence: i32, tag: &str) -> Bytes {
+    let mut b = RecordBatchBuilder::new(Compression::None)
+        .with_producer(producer_id, epoch, sequence)
+        .with_transactional(true);
+    for i in 0..2i64 {
+        b.append(ts + i, Some(format!("{tag}-k{i}").as_bytes()), Some(format!("{tag}-v{i}").as_bytes()))
+            .expect("append");
+    }
+    b.finish().expect("finish")
+}
+
+/// One fetched batch, as far as both brokers must agree (producer ids normalised; control
+/// batches' timestamps are the broker's clock, so left out).
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug
+struct FetchedBatch {
+    base_offset: i64,
+    last_offset_delta: i32,
+    has_producer: bool,
+    producer_epoch: i16,
+    base_sequence: i32,
+    transactional: bool,
+    /// Control batches: the marker type and coordinator epoch.
+    control: Option<String>,
+    records: Vec<(i64, Option<Bytes>, Option<Bytes>)>,
+}
+
+/// Fetch partition fields relevant to transactions (aborted transactions with normalised ids).
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug
+struct TxnFetched {
+    error_code: i16,
+    high_watermark: i64,
+    last_stable_offset: i64,
+    log_start_offset: i64,
+    aborted: Option<Vec<(bool, i64)>>,
+    batches: Vec<FetchedBatch>,
+}
+
+fn txn_fetched(f: &FetchResponse) -> (i16, Vec<TxnFetched>) {
+    use kafka_testkit::protocol::records::{ControlRecord, RecordSet, RecordSetEntry};
+    let mut out = Vec::new();
+    for t in &f.responses {
+        for p in &t.partitions {
+            let mut batches = Vec::new();
+            for entry in RecordSet::from_field(p.records.as_ref(), DecodeOptions::default()) {
+                let RecordSetEntry::Batch(b) = entry.expect("batch decodes") else { panic!("legacy message in fetch") };
+                let h = &b.header;
+                let recs = b.to_records(&DecodeOptions::default()).expect("records decode");
+                let control = h.is_control.then(|| {
+                    let r = recs.first().expect("control record");
+                    let c = ControlRecord::decode(r.key.as_deref(), r.value.as_deref()).expect("control record decodes");
+                    format!("{:?} coordinator_epoch={:?}", c.key.record_type, c.marker.map(|m| m.coordinator_epoch))
+                });
+                batches.push(FetchedBatch {
+                    base_offset: h.base_offset,
+                    last_offset_delta: h.last_offset_delta,
+                    has_producer: h.producer_id >= 0,
+                    producer_epoch: h.producer_epoch,
+                    base_sequence: h.base_sequence,
+                    transactional: h.is_transactional,
+                    records: if control.is_some() {
+                        Vec::new()
+                    } else {
+                        recs.into_iter().map(|r| (r.offset, r.key, r.value)).collect()
+                    },
+                    control,
+                });
+            }
+            out.push(TxnFetched {
+                error_code: p.error_code,
+                high_watermark: p.high_watermark,
+                last_stable_offset: p.last_stable_offset,
+                log_start_offset: p.log_start_offset,
+                aborted: p
+                    .aborted_transactions
+                    .as_ref()
+                    .map(|a| a.iter().map(|t| (t.producer_id >= 0, t.first_offset)).collect()),
+                batches,
+            });
+        }
+    }
+    (f.error_code, out)
+}
+
+fn add_partitions_v3(txn: &str, pid: i64, epoch: i16, topics: &[(&str, &[i32])]) -> AddPartitionsToTxnRequest {
+    AddPartitionsToTxnRequest::default()
+        .with_v3_and_below_transactional_id(txn.into())
+        .with_v3_and_below_producer_id(pid)
+        .with_v3_and_below_producer_epoch(epoch)
+        .with_v3_and_below_topics(
+            topics
+                .iter()
+                .map(|(t, ps)| {
+                    add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                        .with_name((*t).into())
+                        .with_partitions(ps.to_vec())
+                })
+                .collect(),
+        )
+}
+
+fn norm_apt(mut r: AddPartitionsToTxnResponse) -> AddPartitionsToTxnResponse {
+    r.throttle_time_ms = 0;
+    // Kafka answers from hash maps: partition and topic order is arbitrary.
+    r.results_by_topic_v3_and_below.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in r.results_by_topic_v3_and_below.iter_mut() {
+        t.results_by_partition.sort_by_key(|p| p.partition_index);
+    }
+    for t in r.results_by_transaction.iter_mut() {
+        t.topic_results.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    r
+}
+
+fn end_txn(txn: &str, pid: i64, epoch: i16, commit: bool) -> EndTxnRequest {
+    EndTxnRequest::default()
+        .with_transactional_id(txn.into())
+        .with_producer_id(pid)
+        .with_producer_epoch(epoch)
+        .with_committed(commit)
+}
+
+fn norm_end(mut r: EndTxnResponse) -> EndTxnResponse {
+    r.throttle_time_ms = 0;
+    pid0(&mut r.producer_id);
+    r
+}
+
+fn norm_init(mut r: InitProducerIdResponse) -> InitProducerIdResponse {
+    r.throttle_time_ms = 0;
+    pid0(&mut r.producer_id);
+    r
+}
+
+fn norm_describe_txn(mut r: DescribeTransactionsResponse) -> DescribeTransactionsResponse {
+    r.throttle_time_ms = 0;
+    for s in &mut r.transaction_states {
+        pid0(&mut s.producer_id);
+        if s.transaction_start_time_ms >= 0 {
+            s.transaction_start_time_ms = 0;
+        }
+        s.topics.sort_by(|a, b| a.topic.cmp(&b.topic));
+        s.topics.iter_mut().for_each(|t| t.partitions.sort_unstable());
+        // The group's `__consumer_offsets` partition depends on the partition count:
+        // tests/real-kafka/start.sh sets offsets.topic.num.partitions=1, ours has Kafka's
+        // default 50. Only the topic is compared.
+        for t in s.topics.iter_mut().filter(|t| t.topic == "__consumer_offsets") {
+            t.partitions = vec![0];
+        }
+    }
+    r
+}
+
+fn norm_list_txn(mut r: ListTransactionsResponse, prefix: &str) -> ListTransactionsResponse {
+    r.throttle_time_ms = 0;
+    r.transaction_states.retain(|s| s.transactional_id.starts_with(prefix));
+    r.transaction_states.sort_by(|a, b| a.transactional_id.cmp(&b.transactional_id));
+    r.transaction_states.iter_mut().for_each(|s| pid0(&mut s.producer_id));
+    r
+}
+
+/// `data_ts`: the last data batch's max timestamp; a later `last_timestamp` is a transaction
+/// marker's, taken from the broker's clock, and becomes `i64::MAX`.
+fn norm_producers(mut r: DescribeProducersResponse, data_ts: i64) -> DescribeProducersResponse {
+    r.throttle_time_ms = 0;
+    for t in &mut r.topics {
+        for p in &mut t.partitions {
+            p.error_message = None;
+            for s in &mut p.active_producers {
+                pid0(&mut s.producer_id);
+                if s.last_timestamp > data_ts {
+                    s.last_timestamp = i64::MAX;
+                }
+            }
+        }
+    }
+    r
+}
+
+fn txn_offset_commit(txn: &str, group: &str, pid: i64, epoch: i16, topic: &str, offset: i64) -> TxnOffsetCommitRequest {
+    TxnOffsetCommitRequest::default()
+        .with_transactional_id(txn.into())
+        .with_group_id(group.into())
+        .with_producer_id(pid)
+        .with_producer_epoch(epoch)
+        .with_generation_id(-1)
+        .with_member_id(String::new())
+        .with_group_instance_id(None)
+        .with_topics(vec![txn_offset_commit_request::TxnOffsetCommitRequestTopic::default()
+            .with_name(topic.into())
+            .with_partitions(vec![txn_offset_commit_request::TxnOffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(offset)
+                .with_committed_leader_epoch(-1)
+                .with_committed_metadata(Some("txn-meta".into()))])])
+}
+
+#[tokio::test]
+async fn transactions_commit_abort_fence() {
+    let Some(mut p) = pair("txn").await else { return };
+    let prefix = p.prefix.clone();
+    let topic = p.name("t");
+    p.create_topic(&topic, 1).await;
+    let txn = p.name("tx");
+    let group = p.name("txg");
+    // Timestamps near the broker's clock: Kafka rolls a new segment when a marker's timestamp
+    // lies more than segment.ms after the segment's first batch, and a Fetch reads one segment
+    // only (DIFFERENCES.md "Fetch stops at a segment end"). Ten seconds ago, so that marker
+    // timestamps (broker clock) are always later than data timestamps.
+    let t0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0))
+        - 10_000;
+
+    // InitProducerId with a transactional id: epoch 0.
+    let init = InitProducerIdRequest::default()
+        .with_transactional_id(Some(txn.clone()))
+        .with_transaction_timeout_ms(60_000)
+        .with_producer_id(-1)
+        .with_producer_epoch(-1);
+    let real = real_init_transactional(&mut p.real, &init).await;
+    let ours = p.ours.send(&init, 4).await.expect("our InitProducerId");
+    let (rpid, opid) = (real.producer_id, ours.producer_id);
+    let (repoch, oepoch) = (real.producer_epoch, ours.producer_epoch);
+    assert_eq!(real.error_code, 0, "real InitProducerId: {real:?}");
+    assert_same("InitProducerId v4 transactional", &norm_init(real), &norm_init(ours), &[]);
+
+    // EndTxn without a transaction, both outcomes.
+    for commit in [true, false] {
+        let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, commit), &end_txn(&txn, opid, oepoch, commit), 3).await;
+        assert_same(&format!("EndTxn v3 commit={commit} without a transaction"), &norm_end(real), &norm_end(ours), &[]);
+    }
+    // DescribeTransactions before anything was added: Empty.
+    let describe = DescribeTransactionsRequest::default().with_transactional_ids(vec![txn.clone(), p.name("no-such-txn")]);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("DescribeTransactions v0 empty + unknown", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+
+    // AddPartitionsToTxn v3: an unknown topic next to a known one, then the known one alone.
+    let missing = p.name("no-such-topic");
+    let (real, ours) = p
+        .each(
+            &add_partitions_v3(&txn, rpid, repoch, &[(&topic, &[0]), (&missing, &[0])]),
+            &add_partitions_v3(&txn, opid, oepoch, &[(&topic, &[0]), (&missing, &[0])]),
+            3,
+        )
+        .await;
+    assert_same("AddPartitionsToTxn v3 with an unknown topic", &norm_apt(real), &norm_apt(ours), &[]);
+    let (real, ours) = p
+        .each(
+            &add_partitions_v3(&txn, rpid, repoch, &[(&topic, &[0, 5])]),
+            &add_partitions_v3(&txn, opid, oepoch, &[(&topic, &[0, 5])]),
+            3,
+        )
+        .await;
+    assert_same("AddPartitionsToTxn v3 with an unknown partition", &norm_apt(real), &norm_apt(ours), &[]);
+    let (real, ours) = p
+        .each(
+            &add_partitions_v3(&txn, rpid, repoch, &[(&topic, &[0])]),
+            &add_partitions_v3(&txn, opid, oepoch, &[(&topic, &[0])]),
+            3,
+        )
+        .await;
+    assert_same("AddPartitionsToTxn v3", &norm_apt(real), &norm_apt(ours), &[]);
+
+    // Transactional produce, then what readers see while it is open.
+    let send = |pid: i64, epoch: i16, seq: i32, tag: &str| {
+        produce_req(&topic, 0, txn_batch(t0, pid, epoch, seq, tag), -1).with_transactional_id(Some(txn.clone()))
+    };
+    // Without the request's transactional id, the whole request is refused.
+    let (real, ours) = p
+        .each(&send(rpid, repoch, 0, "a").with_transactional_id(None), &send(opid, oepoch, 0, "a").with_transactional_id(None), 9)
+        .await;
+    assert_eq!(real.responses[0].partition_responses[0].error_code, 53, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED: {real:?}");
+    assert_same("Produce v9 transactional batch without transactional id", &norm_produce(real), &norm_produce(ours), &[]);
+    let (real, ours) = p.each(&send(rpid, repoch, 0, "a"), &send(opid, oepoch, 0, "a"), 9).await;
+    assert_eq!(real.responses[0].partition_responses[0].error_code, 0, "real transactional produce: {real:?}");
+    assert_same("Produce v9 transactional", &norm_produce(real), &norm_produce(ours), &[]);
+    for (what, isolation) in [("read_uncommitted", 0), ("read_committed", 1)] {
+        let mut f = fetch_req(&topic, 0, 0);
+        f.isolation_level = isolation;
+        let (real, ours) = p.both(&f, 12).await;
+        assert_same(&format!("Fetch v12 {what}, open transaction"), &txn_fetched(&real), &txn_fetched(&ours), &[]);
+        let mut l = list_offsets_req(&topic, -1);
+        l.isolation_level = isolation;
+        let (real, ours) = p.both(&l, 7).await;
+        assert_same(
+            &format!("ListOffsets v7 latest {what}, open transaction"),
+            &norm_list_offsets(real),
+            &norm_list_offsets(ours),
+            &[],
+        );
+    }
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("DescribeTransactions v0 ongoing", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+    let producers = DescribeProducersRequest::default().with_topics(vec![describe_producers_request::TopicRequest::default()
+        .with_name(topic.clone())
+        .with_partition_indexes(vec![0, 3])]);
+    let (real, ours) = p.both(&producers, 0).await;
+    assert_same("DescribeProducers v0 open transaction", &norm_producers(real, t0 + 1), &norm_producers(ours, t0 + 1), &[]);
+    let list_all = ListTransactionsRequest::default().with_duration_filter(-1);
+    for (what, req) in [
+        ("unfiltered", list_all.clone()),
+        ("Ongoing", list_all.clone().with_state_filters(vec!["Ongoing".into()])),
+        ("CompleteCommit + unknown state", list_all.clone().with_state_filters(vec!["CompleteCommit".into(), "Sleeping".into()])),
+    ] {
+        let (real, ours) = p.both(&req, 1).await;
+        assert_same(
+            &format!("ListTransactions v1 {what}"),
+            &norm_list_txn(real, &prefix),
+            &norm_list_txn(ours, &prefix),
+            &[],
+        );
+    }
+    let (real, ours) = p
+        .each(
+            &ListTransactionsRequest::default().with_duration_filter(-1).with_producer_id_filters(vec![rpid]),
+            &ListTransactionsRequest::default().with_duration_filter(-1).with_producer_id_filters(vec![opid]),
+            1,
+        )
+        .await;
+    assert_same("ListTransactions v1 by producer id", &norm_list_txn(real, &prefix), &norm_list_txn(ours, &prefix), &[]);
+
+    // Offsets in the transaction: AddOffsetsToTxn + TxnOffsetCommit.
+    let add_offsets = |pid: i64, epoch: i16| {
+        AddOffsetsToTxnRequest::default()
+            .with_transactional_id(txn.clone())
+            .with_producer_id(pid)
+            .with_producer_epoch(epoch)
+            .with_group_id(group.clone())
+    };
+    let (real, ours) = p.each(&add_offsets(rpid, repoch), &add_offsets(opid, oepoch), 3).await;
+    let norm_ao = |mut r: AddOffsetsToTxnResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    assert_same("AddOffsetsToTxn v3", &norm_ao(real), &norm_ao(ours), &[]);
+    let norm_toc = |mut r: TxnOffsetCommitResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    let (real, ours) = p
+        .each(
+            &txn_offset_commit(&txn, &group, rpid, repoch, &topic, 2),
+            &txn_offset_commit(&txn, &group, opid, oepoch, &topic, 2),
+            3,
+        )
+        .await;
+    assert_same("TxnOffsetCommit v3", &norm_toc(real), &norm_toc(ours), &[]);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("DescribeTransactions v0 with offsets", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+    let norm_of = |mut r: OffsetFetchResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    let offset_fetch = |stable: bool| {
+        OffsetFetchRequest::default().with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default()
+            .with_group_id(group.clone())
+            .with_member_id(None)
+            .with_member_epoch(-1)
+            .with_topics(Some(vec![offset_fetch_request::OffsetFetchRequestTopics::default()
+                .with_name(topic.clone())
+                .with_partition_indexes(vec![0])]))])
+        .with_require_stable(stable)
+    };
+    for stable in [false, true] {
+        let (real, ours) = p.both(&offset_fetch(stable), 8).await;
+        assert_same(&format!("OffsetFetch v8 require_stable={stable}, pending txn offsets"), &norm_of(real), &norm_of(ours), &[]);
+    }
+
+    // Commit, then what readers see.
+    let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, true), &end_txn(&txn, opid, oepoch, true), 3).await;
+    assert_eq!(real.error_code, 0, "real EndTxn commit: {real:?}");
+    assert_same("EndTxn v3 commit", &norm_end(real), &norm_end(ours), &[]);
+    // The markers are written asynchronously by Kafka: wait until the LSO reaches the end.
+    wait_real_lso(&mut p.real, &topic, 3).await;
+    for (what, isolation) in [("read_uncommitted", 0), ("read_committed", 1)] {
+        let mut f = fetch_req(&topic, 0, 0);
+        f.isolation_level = isolation;
+        let (real, ours) = p.both(&f, 12).await;
+        assert_same(&format!("Fetch v12 {what}, committed"), &txn_fetched(&real), &txn_fetched(&ours), &[]);
+    }
+    for stable in [false, true] {
+        let (real, ours) = p.both(&offset_fetch(stable), 8).await;
+        assert_same(&format!("OffsetFetch v8 require_stable={stable}, committed"), &norm_of(real), &norm_of(ours), &[]);
+    }
+    wait_real_txn_state(&mut p.real, &txn, "CompleteCommit").await;
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("DescribeTransactions v0 after commit", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+    let (real, ours) = p.both(&list_all.clone().with_state_filters(vec!["CompleteCommit".into()]), 1).await;
+    assert_same("ListTransactions v1 CompleteCommit", &norm_list_txn(real, &prefix), &norm_list_txn(ours, &prefix), &[]);
+    let (real, ours) = p.both(&producers, 0).await;
+    assert_same("DescribeProducers v0 after commit", &norm_producers(real, t0 + 1), &norm_producers(ours, t0 + 1), &[]);
+    // EndTxn again: the transaction is already complete.
+    let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, true), &end_txn(&txn, opid, oepoch, true), 3).await;
+    assert_same("EndTxn v3 commit again", &norm_end(real), &norm_end(ours), &[]);
+    let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, false), &end_txn(&txn, opid, oepoch, false), 3).await;
+    assert_same("EndTxn v3 abort after commit", &norm_end(real), &norm_end(ours), &[]);
+
+    // Second transaction: produce, then abort.
+    let (real, ours) = p
+        .each(
+            &add_partitions_v3(&txn, rpid, repoch, &[(&topic, &[0])]),
+            &add_partitions_v3(&txn, opid, oepoch, &[(&topic, &[0])]),
+            3,
+        )
+        .await;
+    assert_same("AddPartitionsToTxn v3 second transaction", &norm_apt(real), &norm_apt(ours), &[]);
+    let (real, ours) = p.each(&send(rpid, repoch, 2, "b"), &send(opid, oepoch, 2, "b"), 9).await;
+    assert_same("Produce v9 transactional, second transaction", &norm_produce(real), &norm_produce(ours), &[]);
+    let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, false), &end_txn(&txn, opid, oepoch, false), 3).await;
+    assert_same("EndTxn v3 abort", &norm_end(real), &norm_end(ours), &[]);
+    wait_real_lso(&mut p.real, &topic, 6).await;
+    for (what, isolation) in [("read_uncommitted", 0), ("read_committed", 1)] {
+        for from in [0, 3] {
+            let mut f = fetch_req(&topic, 0, from);
+            f.isolation_level = isolation;
+            let (real, ours) = p.both(&f, 12).await;
+            assert_same(
+                &format!("Fetch v12 {what} from {from}, aborted"),
+                &txn_fetched(&real),
+                &txn_fetched(&ours),
+                &[],
+            );
+        }
+        let mut l = list_offsets_req(&topic, -1);
+        l.isolation_level = isolation;
+        let (real, ours) = p.both(&l, 7).await;
+        assert_same(&format!("ListOffsets v7 latest {what}, aborted"), &norm_list_offsets(real), &norm_list_offsets(ours), &[]);
+    }
+    wait_real_txn_state(&mut p.real, &txn, "CompleteAbort").await;
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("DescribeTransactions v0 after abort", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+
+    // Fencing: a second InitProducerId bumps the epoch; the old epoch is fenced.
+    let real = real_init_transactional(&mut p.real, &init).await;
+    let ours = p.ours.send(&init, 4).await.expect("our InitProducerId");
+    assert_eq!(real.producer_id, rpid, "same producer id after re-init: {real:?}");
+    assert_eq!(real.producer_epoch, repoch + 1, "epoch bumped: {real:?}");
+    assert_same("InitProducerId v4 re-init", &norm_init(real), &norm_init(ours), &[]);
+    for v in [3, 1] {
+        let (real, ours) = p
+            .each(
+                &add_partitions_v3(&txn, rpid, repoch, &[(&topic, &[0])]),
+                &add_partitions_v3(&txn, opid, oepoch, &[(&topic, &[0])]),
+                v,
+            )
+            .await;
+        assert_same(&format!("AddPartitionsToTxn v{v} old epoch"), &norm_apt(real), &norm_apt(ours), &[]);
+        let (real, ours) =
+            p.each(&end_txn(&txn, rpid, repoch, true), &end_txn(&txn, opid, oepoch, true), v).await;
+        assert_same(&format!("EndTxn v{v} old epoch"), &norm_end(real), &norm_end(ours), &[]);
+    }
+    let (real, ours) = p.each(&add_offsets(rpid, repoch), &add_offsets(opid, oepoch), 3).await;
+    assert_same("AddOffsetsToTxn v3 old epoch", &norm_ao(real), &norm_ao(ours), &[]);
+    let (real, ours) = p.each(&send(rpid, repoch, 4, "c"), &send(opid, oepoch, 4, "c"), 9).await;
+    println!("old epoch produce: real {:?} ours {:?}", real.responses[0].partition_responses[0].error_code, ours.responses[0].partition_responses[0].error_code);
+    assert_same("Produce v9 transactional, old epoch", &norm_produce(real), &norm_produce(ours), &[]);
+    // Produce with the new epoch to a partition not added to the transaction.
+    let (real, ours) = p.each(&send(rpid, repoch + 1, 0, "d"), &send(opid, oepoch + 1, 0, "d"), 9).await;
+    println!("not in txn produce: real {:?} ours {:?}", real.responses[0].partition_responses[0].error_code, ours.responses[0].partition_responses[0].error_code);
+    assert_same("Produce v9 transactional, partition not in the transaction", &norm_produce(real), &norm_produce(ours), &[]);
+    // An unknown producer id for the transactional id.
+    let (real, ours) = p.each(&end_txn(&txn, rpid + 1000, 0, true), &end_txn(&txn, opid + 1000, 0, true), 3).await;
+    assert_same("EndTxn v3 wrong producer id", &norm_end(real), &norm_end(ours), &[]);
+    let unknown_txn = p.name("never-initialised");
+    let (real, ours) = p.both(&end_txn(&unknown_txn, 1, 0, true), 3).await;
+    assert_same("EndTxn v3 unknown transactional id", &norm_end(real), &norm_end(ours), &[]);
+    let (real, ours) = p.both(&add_partitions_v3(&unknown_txn, 1, 0, &[(&topic, &[0])]), 3).await;
+    assert_same("AddPartitionsToTxn v3 unknown transactional id", &norm_apt(real), &norm_apt(ours), &[]);
+}
+
+/// Waits until the real broker's last stable offset of partition 0 reaches `lso` (Kafka writes
+/// transaction markers after answering EndTxn). 50 ms steps, 10 s at most.
+async fn wait_real_lso(real: &mut TestClient, topic: &str, lso: i64) {
+    let mut l = list_offsets_req(topic, -1);
+    l.isolation_level = 1;
+    for _ in 0..200 {
+        let r = real.send(&l, 7).await.expect("real ListOffsets");
+        if r.topics.first().and_then(|t| t.partitions.first()).is_some_and(|p| p.offset >= lso) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("real Kafka: LSO of {topic}-0 did not reach {lso} within 10 s");
+}
+
+/// Waits until the real transaction coordinator reports `state` for `txn` (it completes the
+/// commit or abort after the markers are written). 50 ms steps, 10 s at most.
+async fn wait_real_txn_state(real: &mut TestClient, txn: &str, state: &str) {
+    let d = DescribeTransactionsRequest::default().with_transactional_ids(vec![txn.into()]);
+    for _ in 0..200 {
+        let r = real.send(&d, 0).await.expect("real DescribeTransactions");
+        if r.transaction_states.first().is_some_and(|s| s.transaction_state == state) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("real Kafka: transaction {txn} did not reach {state} within 10 s");
 }

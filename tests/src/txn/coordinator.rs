@@ -971,10 +971,10 @@ impl TxnCoordinator {
             let described = match self.txns.get(id) {
                 None => DescribedTransaction::default()
                     .with_transactional_id(id.clone())
-                    .with_error_code(codes::TRANSACTIONAL_ID_NOT_FOUND)
-                    .with_producer_id(NO_PRODUCER_ID)
-                    .with_producer_epoch(NO_PRODUCER_EPOCH)
-                    .with_transaction_start_time_ms(-1),
+                    // Kafka fills in nothing but the id and the error: the other fields keep
+                    // the schema defaults (0), checked against Kafka 4.3 by
+                    // tests/differential.rs.
+                    .with_error_code(codes::TRANSACTIONAL_ID_NOT_FOUND),
                 Some(meta) => {
                     let mut topics: Vec<TopicData> = Vec::new();
                     for (topic, partition) in &meta.partitions {

@@ -1018,6 +1018,11 @@ fn describe_and_list_transactions() {
         codes::TRANSACTIONAL_ID_NOT_FOUND
     );
     assert_eq!(d.transaction_states[1].transactional_id, "missing");
+    // Kafka leaves everything but the id and the error at the schema defaults.
+    assert_eq!(
+        (d.transaction_states[1].producer_id, d.transaction_states[1].producer_epoch),
+        (0, 0)
+    );
     assert_eq!(d.transaction_states[2].transaction_state, "Empty");
     assert_eq!(d.transaction_states[2].transaction_start_time_ms, -1);
 
