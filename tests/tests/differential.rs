@@ -1615,15 +1615,66 @@ async fn transactions_commit_abort_fence() {
     let (real, ours) = p.each(&add_offsets(rpid, repoch), &add_offsets(opid, oepoch), 3).await;
     assert_same("AddOffsetsToTxn v3 old epoch", &norm_ao(real), &norm_ao(ours), &[]);
     let (real, ours) = p.each(&send(rpid, repoch, 4, "c"), &send(opid, oepoch, 4, "c"), 9).await;
-    println!("old epoch produce: real {:?} ours {:?}", real.responses[0].partition_responses[0].error_code, ours.responses[0].partition_responses[0].error_code);
+    assert_eq!(real.responses[0].partition_responses[0].error_code, 47, "INVALID_PRODUCER_EPOCH: {real:?}");
     assert_same("Produce v9 transactional, old epoch", &norm_produce(real), &norm_produce(ours), &[]);
     // Produce with the new epoch to a partition not added to the transaction.
     let (real, ours) = p.each(&send(rpid, repoch + 1, 0, "d"), &send(opid, oepoch + 1, 0, "d"), 9).await;
-    println!("not in txn produce: real {:?} ours {:?}", real.responses[0].partition_responses[0].error_code, ours.responses[0].partition_responses[0].error_code);
+    assert_eq!(real.responses[0].partition_responses[0].error_code, 48, "INVALID_TXN_STATE: {real:?}");
     assert_same("Produce v9 transactional, partition not in the transaction", &norm_produce(real), &norm_produce(ours), &[]);
     // An unknown producer id for the transactional id.
     let (real, ours) = p.each(&end_txn(&txn, rpid + 1000, 0, true), &end_txn(&txn, opid + 1000, 0, true), 3).await;
     assert_same("EndTxn v3 wrong producer id", &norm_end(real), &norm_end(ours), &[]);
+    // The batched broker form (v4+, KIP-890) sent by a client, verify-only and adding; then
+    // EndTxn v5, which bumps the epoch on every commit (KIP-890 part 2).
+    let txn2 = p.name("tx2");
+    let init2 = init.clone().with_transactional_id(Some(txn2.clone()));
+    let real = real_init_transactional(&mut p.real, &init2).await;
+    let ours = p.ours.send(&init2, 4).await.expect("our InitProducerId");
+    let ((rpid2, repoch2), (opid2, oepoch2)) = ((real.producer_id, real.producer_epoch), (ours.producer_id, ours.producer_epoch));
+    assert_same("InitProducerId v4 second transactional id", &norm_init(real), &norm_init(ours), &[]);
+    let batched = |pid: i64, epoch: i16, verify_only: bool| {
+        AddPartitionsToTxnRequest::default().with_transactions(vec![
+            add_partitions_to_txn_request::AddPartitionsToTxnTransaction::default()
+                .with_transactional_id(txn2.clone())
+                .with_producer_id(pid)
+                .with_producer_epoch(epoch)
+                .with_verify_only(verify_only)
+                .with_topics(vec![add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                    .with_name(topic.clone())
+                    .with_partitions(vec![0])]),
+        ])
+    };
+    for (what, verify_only) in [("verify_only before adding", true), ("add", false), ("verify_only after adding", true)] {
+        let (real, ours) = p.each(&batched(rpid2, repoch2, verify_only), &batched(opid2, oepoch2, verify_only), 5).await;
+        assert_same(&format!("AddPartitionsToTxn v5 {what}"), &norm_apt(real), &norm_apt(ours), &[]);
+    }
+    let send2 = |pid: i64, epoch: i16, seq: i32, tag: &str| {
+        produce_req(&topic, 0, txn_batch(t0, pid, epoch, seq, tag), -1).with_transactional_id(Some(txn2.clone()))
+    };
+    let (real, ours) = p.each(&send2(rpid2, repoch2, 0, "e"), &send2(opid2, oepoch2, 0, "e"), 9).await;
+    assert_same("Produce v9 transactional after AddPartitionsToTxn v5", &norm_produce(real), &norm_produce(ours), &[]);
+    let (real, ours) =
+        p.each(&end_txn(&txn2, rpid2, repoch2, true), &end_txn(&txn2, opid2, oepoch2, true), 5).await;
+    let (rbumped, obumped) = (real.producer_epoch, ours.producer_epoch);
+    assert_same("EndTxn v5 commit", &norm_end(real), &norm_end(ours), &[]);
+    wait_real_txn_state(&mut p.real, &txn2, "CompleteCommit").await;
+    let describe2 = DescribeTransactionsRequest::default().with_transactional_ids(vec![txn2.clone()]);
+    let (real, ours) = p.both(&describe2, 0).await;
+    assert_same("DescribeTransactions v0 after EndTxn v5", &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+    for (what, r, o, commit) in [
+        ("retry with the pre-bump epoch", repoch2, oepoch2, true),
+        ("commit with the bumped epoch and no transaction", rbumped, obumped, true),
+        ("abort with the bumped epoch and no transaction", rbumped, obumped, false),
+    ] {
+        let (real, ours) = p.each(&end_txn(&txn2, rpid2, r, commit), &end_txn(&txn2, opid2, o, commit), 5).await;
+        assert_same(&format!("EndTxn v5 {what}"), &norm_end(real), &norm_end(ours), &[]);
+        wait_real_txn_state(&mut p.real, &txn2, if commit { "CompleteCommit" } else { "CompleteAbort" }).await;
+        let (real, ours) = p.both(&describe2, 0).await;
+        assert_same(&format!("DescribeTransactions v0 after EndTxn v5 {what}"), &norm_describe_txn(real), &norm_describe_txn(ours), &[]);
+    }
+    let (real, ours) = p.both(&producers, 0).await;
+    assert_same("DescribeProducers v0 after EndTxn v5", &norm_producers(real, t0 + 1), &norm_producers(ours, t0 + 1), &[]);
+
     let unknown_txn = p.name("never-initialised");
     let (real, ours) = p.both(&end_txn(&unknown_txn, 1, 0, true), 3).await;
     assert_same("EndTxn v3 unknown transactional id", &norm_end(real), &norm_end(ours), &[]);
