@@ -1334,6 +1334,8 @@ fn norm_producers(mut r: DescribeProducersResponse, data_ts: i64) -> DescribePro
                     s.last_timestamp = i64::MAX;
                 }
             }
+            // Listed in producer id order, and the ids differ: sort by what is compared.
+            p.active_producers.sort_by_key(|s| (s.producer_epoch, s.last_sequence, s.current_txn_start_offset));
         }
     }
     r
@@ -1709,4 +1711,398 @@ async fn wait_real_txn_state(real: &mut TestClient, txn: &str, state: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("real Kafka: transaction {txn} did not reach {state} within 10 s");
+}
+
+// ---------------------------------------------------------------------------------------------
+// KIP-848 consumer groups
+// ---------------------------------------------------------------------------------------------
+
+/// Topic id -> name on one broker (topic ids differ between brokers; names do not).
+async fn topic_names(client: &mut TestClient, names: &[&str]) -> BTreeMap<Uuid, String> {
+    let resp = client.send(&metadata_req(Some(names), false), 12).await.expect("metadata for topic ids");
+    resp.topics.into_iter().filter_map(|t| t.name.map(|n| (t.topic_id, n))).collect()
+}
+
+/// A heartbeat answer with topic ids replaced by names (in the id's place, as a fixed-width
+/// marker is not needed: the Debug output shows the name) and partitions sorted.
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug
+struct Heartbeat {
+    error_code: i16,
+    member_id: Option<String>,
+    member_epoch: i32,
+    heartbeat_interval_ms: i32,
+    assignment: Option<Vec<(String, Vec<i32>)>>,
+}
+
+fn heartbeat_view(r: &ConsumerGroupHeartbeatResponse, names: &BTreeMap<Uuid, String>) -> Heartbeat {
+    Heartbeat {
+        error_code: r.error_code,
+        member_id: r.member_id.clone(),
+        member_epoch: r.member_epoch,
+        heartbeat_interval_ms: r.heartbeat_interval_ms,
+        assignment: r.assignment.as_ref().map(|a| {
+            let mut v: Vec<(String, Vec<i32>)> = a
+                .topic_partitions
+                .iter()
+                .map(|tp| {
+                    let mut ps = tp.partitions.clone();
+                    ps.sort_unstable();
+                    (names.get(&tp.topic_id).cloned().unwrap_or_else(|| format!("<unknown id {}>", tp.topic_id)), ps)
+                })
+                .collect();
+            v.sort();
+            v
+        }),
+    }
+}
+
+/// Positive member and group epochs are compared as "positive" (Kafka's group coordinator may
+/// bump the group epoch once more when a metadata image update touching the subscribed topics
+/// arrives, which a test cannot order against its heartbeats); relations between epochs are
+/// asserted per broker in the test. -1 / 0 are kept.
+fn epoch_positive(v: &mut i32) {
+    if *v > 0 {
+        *v = 1;
+    }
+}
+
+/// ConsumerGroupDescribe with topic ids dropped (names stay), member ids mapped through
+/// `labels`, and epochs as differences from the group epoch (see [`epoch_positive`]).
+fn norm_cg_describe(mut r: ConsumerGroupDescribeResponse, labels: &[(&str, &str)]) -> ConsumerGroupDescribeResponse {
+    r.throttle_time_ms = 0;
+    for g in &mut r.groups {
+        g.error_message = None;
+        let ge = g.group_epoch;
+        g.assignment_epoch -= ge;
+        epoch_positive(&mut g.group_epoch);
+        for m in &mut g.members {
+            if let Some((_, label)) = labels.iter().find(|(id, _)| *id == m.member_id) {
+                m.member_id = (*label).to_string();
+            }
+            m.member_epoch -= ge;
+            m.client_host.clear();
+            m.subscribed_topic_names.sort();
+            for a in [&mut m.assignment, &mut m.target_assignment] {
+                a.topic_partitions.iter_mut().for_each(|tp| {
+                    tp.topic_id = Uuid::default();
+                    tp.partitions.sort_unstable();
+                });
+                a.topic_partitions.sort_by(|x, y| x.topic_name.cmp(&y.topic_name));
+            }
+        }
+        g.members.sort_by(|x, y| x.member_id.cmp(&y.member_id));
+    }
+    r
+}
+
+/// A heartbeat's assignment reduced to its size ("<n> partitions").
+fn shape(mut h: Heartbeat) -> Heartbeat {
+    h.assignment = h.assignment.map(|a| vec![(format!("{} partitions", a.iter().map(|(_, ps)| ps.len()).sum::<usize>()), vec![])]);
+    h
+}
+
+/// A described group's member assignments reduced to their sizes.
+fn shape_describe(mut r: ConsumerGroupDescribeResponse) -> ConsumerGroupDescribeResponse {
+    for g in &mut r.groups {
+        for m in &mut g.members {
+            for a in [&mut m.assignment, &mut m.target_assignment] {
+                let n: usize = a.topic_partitions.iter().map(|tp| tp.partitions.len()).sum();
+                a.topic_partitions = vec![consumer_group_describe_response::TopicPartitions::default()
+                    .with_topic_name(format!("{n} partitions"))];
+            }
+        }
+    }
+    r
+}
+
+/// The partitions a heartbeat response assigned, as the request's owned partitions.
+fn owned(r: &ConsumerGroupHeartbeatResponse) -> Vec<consumer_group_heartbeat_request::TopicPartitions> {
+    r.assignment
+        .iter()
+        .flat_map(|a| a.topic_partitions.iter())
+        .map(|tp| {
+            consumer_group_heartbeat_request::TopicPartitions::default()
+                .with_topic_id(tp.topic_id)
+                .with_partitions(tp.partitions.clone())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn consumer_group_protocol_kip848() {
+    let Some(mut p) = pair("cg848").await else { return };
+    let group = p.name("g");
+    let t1 = p.name("t1");
+    let t2 = p.name("t2");
+    p.create_topic(&t1, 3).await;
+    p.create_topic(&t2, 2).await;
+    let real_names = topic_names(&mut p.real, &[&t1, &t2]).await;
+    let our_names = topic_names(&mut p.ours, &[&t1, &t2]).await;
+    // Kafka 4.3 batches assignment runs (KIP-1263, consumer.assignment.interval.ms = 1 s by
+    // default): a subscription change is assigned up to a second later. Ours assigns at once
+    // (DIFFERENCES.md "KIP-848 assignment batching"); the real group gets interval 0, so both
+    // assign within the heartbeat. Older Kafka releases lack the config and batch nothing.
+    let interval = IncrementalAlterConfigsRequest::default().with_resources(vec![
+        incremental_alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(32)
+            .with_resource_name(group.clone())
+            .with_configs(vec![incremental_alter_configs_request::AlterableConfig::default()
+                .with_name("consumer.assignment.interval.ms".into())
+                .with_config_operation(0)
+                .with_value(Some("0".into()))]),
+    ]);
+    let set = p.real.send(&interval, 1).await.expect("real IncrementalAlterConfigs (group)");
+    println!("real: consumer.assignment.interval.ms=0 for the group: {:?}", set.responses.first().map(|r| r.error_code));
+    // KIP-848 v1: the client picks its member id.
+    let member = p.name("member-a");
+    let hb = |member: &str, epoch: i32| {
+        ConsumerGroupHeartbeatRequest::default()
+            .with_group_id(group.clone())
+            .with_member_id(member.into())
+            .with_member_epoch(epoch)
+    };
+    let join = |member: &str, topics: &[&str]| {
+        hb(member, 0)
+            .with_rebalance_timeout_ms(30_000)
+            .with_subscribed_topic_names(Some(topics.iter().map(|t| (*t).to_string()).collect()))
+            .with_topic_partitions(Some(vec![]))
+    };
+    // Member ids: labels for ids a broker handed out.
+    let view = |r: &ConsumerGroupHeartbeatResponse, names: &BTreeMap<Uuid, String>, labels: &[(&str, &str)]| {
+        let mut h = heartbeat_view(r, names);
+        epoch_positive(&mut h.member_epoch);
+        if let Some((_, label)) = labels.iter().find(|(id, _)| Some(*id) == h.member_id.as_deref()) {
+            h.member_id = Some((*label).to_string());
+        }
+        h
+    };
+    macro_rules! compare_hb {
+        ($what:expr, $real:expr, $ours:expr, $v:expr) => {{
+            let (real, ours) = p.each(&$real, &$ours, $v).await;
+            assert_same($what, &view(&real, &real_names, &[]), &view(&ours, &our_names, &[]), &[]);
+            (real, ours)
+        }};
+        ($what:expr, $req:expr, $v:expr) => {{
+            let req = $req;
+            compare_hb!($what, req, req, $v)
+        }};
+    }
+
+    // Error cases before joining.
+    let (real, _) = compare_hb!("ConsumerGroupHeartbeat v1 join without a member id", join("", &[&t1]), 1);
+    assert_eq!(real.error_code, 42, "INVALID_REQUEST: {real:?}");
+    compare_hb!(
+        "ConsumerGroupHeartbeat v1 join without a subscription",
+        join(&member, &[]).with_subscribed_topic_names(None),
+        1
+    );
+    compare_hb!(
+        "ConsumerGroupHeartbeat v1 join without a rebalance timeout",
+        join(&member, &[&t1]).with_rebalance_timeout_ms(-1),
+        1
+    );
+    let (real, _) = compare_hb!(
+        "ConsumerGroupHeartbeat v1 unknown assignor",
+        join(&member, &[&t1]).with_server_assignor(Some("no-such-assignor".into())),
+        1
+    );
+    assert_eq!(real.error_code, 112, "UNSUPPORTED_ASSIGNOR: {real:?}");
+    let (real, _) = compare_hb!("ConsumerGroupHeartbeat v1 unknown group, epoch 3", hb(&p.name("ghost"), 3), 1);
+    assert_eq!(real.error_code, 69, "GROUP_ID_NOT_FOUND: {real:?}");
+
+    // Join: a positive epoch and the whole of t1 at once (one member, the assignor runs in the
+    // heartbeat).
+    let (real, ours) = compare_hb!("ConsumerGroupHeartbeat v1 join", join(&member, &[&t1]), 1);
+    assert_eq!(real.error_code, 0, "real join: {real:?}");
+    let (mut repoch, mut oepoch) = (real.member_epoch, ours.member_epoch);
+    let (real, ours) = compare_hb!("ConsumerGroupHeartbeat v1 steady heartbeat", hb(&member, repoch), hb(&member, oepoch), 1);
+    assert!(real.member_epoch >= repoch && ours.member_epoch == oepoch, "{real:?} / {ours:?}");
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+    let describe = ConsumerGroupDescribeRequest::default().with_group_ids(vec![group.clone(), p.name("no-such-group")]);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("ConsumerGroupDescribe v0 one member", &norm_cg_describe(real, &[]), &norm_cg_describe(ours, &[]), &[]);
+
+    // Fenced and unknown members of an existing group.
+    let (real, _) = compare_hb!("ConsumerGroupHeartbeat v1 fenced epoch", hb(&member, repoch + 5), hb(&member, oepoch + 5), 1);
+    assert_eq!(real.error_code, 110, "FENCED_MEMBER_EPOCH: {real:?}");
+    let (real, _) = compare_hb!("ConsumerGroupHeartbeat v1 unknown member", hb(&p.name("ghost"), repoch), hb(&p.name("ghost"), oepoch), 1);
+    assert_eq!(real.error_code, 25, "UNKNOWN_MEMBER_ID: {real:?}");
+    // The fenced heartbeat does not remove the member in either broker: rejoin check.
+    let (real, ours) = compare_hb!("ConsumerGroupHeartbeat v1 after the fenced one", hb(&member, repoch), hb(&member, oepoch), 1);
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+
+    // Offsets with the member epoch (OffsetCommit v9 / OffsetFetch v9).
+    let commit = |member: &str, epoch: i32| {
+        OffsetCommitRequest::default()
+            .with_group_id(group.clone())
+            .with_generation_id_or_member_epoch(epoch)
+            .with_member_id(member.into())
+            .with_topics(vec![OffsetCommitRequestTopic::default().with_name(t1.clone()).with_partitions(vec![
+                OffsetCommitRequestPartition::default()
+                    .with_partition_index(1)
+                    .with_committed_offset(7)
+                    .with_committed_leader_epoch(-1)
+                    .with_committed_metadata(Some("m".into())),
+            ])])
+    };
+    let norm_commit = |mut r: OffsetCommitResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    for (what, m, r, o) in [
+        ("current epoch", member.clone(), repoch, oepoch),
+        ("stale epoch", member.clone(), repoch - 1, oepoch - 1),
+        ("newer epoch", member.clone(), repoch + 1, oepoch + 1),
+        ("unknown member", p.name("ghost"), repoch, oepoch),
+        ("simple commit to a consumer group", String::new(), -1, -1),
+    ] {
+        let (real, ours) = p.each(&commit(&m, r), &commit(&m, o), 9).await;
+        assert_same(&format!("OffsetCommit v9 {what}"), &norm_commit(real), &norm_commit(ours), &[]);
+    }
+    let fetch = |member: Option<&str>, epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default()
+            .with_group_id(group.clone())
+            .with_member_id(member.map(str::to_owned))
+            .with_member_epoch(epoch)
+            .with_topics(Some(vec![offset_fetch_request::OffsetFetchRequestTopics::default()
+                .with_name(t1.clone())
+                .with_partition_indexes(vec![0, 1])]))])
+    };
+    let norm_of = |mut r: OffsetFetchResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    for (what, m, r, o) in [
+        ("member and current epoch", Some(member.as_str()), repoch, oepoch),
+        ("member and newer epoch", Some(member.as_str()), repoch + 3, oepoch + 3),
+        ("member and older epoch", Some(member.as_str()), repoch - 1, oepoch - 1),
+        ("unknown member", Some("ghost"), repoch, oepoch),
+        ("no member", None, -1, -1),
+    ] {
+        let (real, ours) = p.each(&fetch(m, r), &fetch(m, o), 9).await;
+        assert_same(&format!("OffsetFetch v9 {what}"), &norm_of(real), &norm_of(ours), &[]);
+    }
+
+    // Subscription change: t1 + t2 -> a new group epoch and both topics.
+    let change = |e: i32| hb(&member, e).with_subscribed_topic_names(Some(vec![t1.clone(), t2.clone()]));
+    let (real, ours) = compare_hb!("ConsumerGroupHeartbeat v1 subscription change", change(repoch), change(oepoch), 1);
+    assert!(real.member_epoch > repoch && ours.member_epoch > oepoch, "the group epoch moved on: {real:?} / {ours:?}");
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+    let (real, ours) =
+        compare_hb!("ConsumerGroupHeartbeat v1 after subscription change", hb(&member, repoch), hb(&member, oepoch), 1);
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same(
+        "ConsumerGroupDescribe v0 after subscription change",
+        &norm_cg_describe(real, &[]),
+        &norm_cg_describe(ours, &[]),
+        &[],
+    );
+
+    // A second member (v0: the server assigns the member id when it is empty). With two
+    // members, which partitions go where depends on topic ids (random on both brokers), so
+    // from here on assignments are compared by shape: partitions per member, and every
+    // partition assigned once (checked per broker).
+    let (real, ours) = p.both(&join("", &[&t1, &t2]), 0).await;
+    let (rb, ob) = (real.member_id.clone().unwrap_or_default(), ours.member_id.clone().unwrap_or_default());
+    assert!(!rb.is_empty() && !ob.is_empty(), "v0 assigns a member id: {real:?} / {ours:?}");
+    assert_same(
+        "ConsumerGroupHeartbeat v0 second member joins",
+        &shape(view(&real, &real_names, &[(&rb, "<second>")])),
+        &shape(view(&ours, &our_names, &[(&ob, "<second>")])),
+        &[],
+    );
+    let (rb_epoch, ob_epoch) = (real.member_epoch, ours.member_epoch);
+    // The first member learns of the revocation with its next heartbeat.
+    let (real, ours) = p.each(&hb(&member, repoch), &hb(&member, oepoch), 1).await;
+    assert_same(
+        "ConsumerGroupHeartbeat v1 first member after the second joined",
+        &shape(view(&real, &real_names, &[])),
+        &shape(view(&ours, &our_names, &[])),
+        &[],
+    );
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+    let (rkept, okept) = (owned(&real), owned(&ours));
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same(
+        "ConsumerGroupDescribe v0 two members, revocation pending",
+        &shape_describe(norm_cg_describe(real, &[(&rb, "<second>")])),
+        &shape_describe(norm_cg_describe(ours, &[(&ob, "<second>")])),
+        &[],
+    );
+
+    // The first member acknowledges the revocation (reports what it kept); the second member
+    // then gets the rest with its next heartbeat, and the group is stable.
+    let (real, ours) = p
+        .each(
+            &hb(&member, repoch).with_topic_partitions(Some(rkept)),
+            &hb(&member, oepoch).with_topic_partitions(Some(okept)),
+            1,
+        )
+        .await;
+    assert_same(
+        "ConsumerGroupHeartbeat v1 first member acknowledges the revocation",
+        &shape(view(&real, &real_names, &[])),
+        &shape(view(&ours, &our_names, &[])),
+        &[],
+    );
+    (repoch, oepoch) = (real.member_epoch, ours.member_epoch);
+    let (real, ours) = p.each(&hb(&rb, rb_epoch), &hb(&ob, ob_epoch), 0).await;
+    assert_same(
+        "ConsumerGroupHeartbeat v0 second member after the revocation",
+        &shape(view(&real, &real_names, &[(&rb, "<second>")])),
+        &shape(view(&ours, &our_names, &[(&ob, "<second>")])),
+        &[],
+    );
+    let (rb_epoch, ob_epoch) = (real.member_epoch, ours.member_epoch);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_eq!(real.groups[0].group_state, "Stable", "{real:?}");
+    for d in [&real, &ours] {
+        let mut all: Vec<(String, i32)> = d.groups[0]
+            .members
+            .iter()
+            .flat_map(|m| m.target_assignment.topic_partitions.iter())
+            .flat_map(|tp| tp.partitions.iter().map(|p| (tp.topic_name.clone(), *p)))
+            .collect();
+        all.sort();
+        let expected: Vec<(String, i32)> =
+            [(t1.clone(), 0), (t1.clone(), 1), (t1.clone(), 2), (t2.clone(), 0), (t2.clone(), 1)].into();
+        assert_eq!(all, expected, "every partition assigned exactly once: {d:?}");
+    }
+    assert_same(
+        "ConsumerGroupDescribe v0 two members, stable",
+        &shape_describe(norm_cg_describe(real, &[(&rb, "<second>")])),
+        &shape_describe(norm_cg_describe(ours, &[(&ob, "<second>")])),
+        &[],
+    );
+
+    // Leave (epoch -1), both members; the group is then empty.
+    let (real, ours) = p.each(&hb(&rb, -1), &hb(&ob, -1), 0).await;
+    assert_same(
+        "ConsumerGroupHeartbeat v0 second member leaves",
+        &view(&real, &real_names, &[(&rb, "<second>")]),
+        &view(&ours, &our_names, &[(&ob, "<second>")]),
+        &[],
+    );
+    let (real, ours) = p.each(&hb(&rb, rb_epoch), &hb(&ob, ob_epoch), 0).await;
+    assert_same(
+        "ConsumerGroupHeartbeat v0 after leaving",
+        &view(&real, &real_names, &[(&rb, "<second>")]),
+        &view(&ours, &our_names, &[(&ob, "<second>")]),
+        &[],
+    );
+    compare_hb!("ConsumerGroupHeartbeat v1 leave", hb(&member, -1), 1);
+    let (real, ours) = p.both(&describe, 0).await;
+    assert_same("ConsumerGroupDescribe v0 after leave", &norm_cg_describe(real, &[]), &norm_cg_describe(ours, &[]), &[]);
+    compare_hb!("ConsumerGroupHeartbeat v1 after leaving", hb(&member, repoch), hb(&member, oepoch), 1);
+    let dg = DescribeGroupsRequest::default().with_groups(vec![group.clone()]);
+    let (real, ours) = p.both(&dg, 5).await;
+    let norm_dg = |mut r: DescribeGroupsResponse| {
+        r.throttle_time_ms = 0;
+        r
+    };
+    assert_same("DescribeGroups v5 of an empty consumer group", &norm_dg(real), &norm_dg(ours), &[]);
+    let (real, ours) = p.both(&fetch(None, -1), 9).await;
+    assert_same("OffsetFetch v9 after leave", &norm_of(real), &norm_of(ours), &[]);
 }
