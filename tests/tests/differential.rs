@@ -9,8 +9,13 @@
 //! Differences that are known gaps of the in-process broker are excluded explicitly, each with a
 //! comment pointing at `tests/DIFFERENCES.md`.
 //!
-//! Run: `eval "$(tests/real-kafka/start.sh)"; cargo test -p kafka-testkit --test differential --
-//! --test-threads=1`. Without `KAFKA_BOOTSTRAP` every test prints why it is skipped and passes.
+//! Run: `eval "$(tests/real-kafka/start.sh)"; cargo test -p kafka-testkit --test differential`.
+//! Without `KAFKA_BOOTSTRAP` every test prints why it is skipped and passes. With
+//! `DIFF_EXPLORE=1` a test prints every differing comparison instead of stopping at the first,
+//! and fails at its end if there was any.
+//!
+//! Every name (topic, group, transactional id, member id, client id) carries the process id and
+//! a counter, so the tests run in parallel and again against the same broker.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -233,6 +238,20 @@ fn flatten<T: Debug>(value: &T) -> BTreeMap<String, String> {
     out
 }
 
+thread_local! {
+    /// Comparisons that differed in `DIFF_EXPLORE` mode on this test's thread.
+    static EXPLORED_DIFFS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        let n = EXPLORED_DIFFS.with(|n| n.replace(0));
+        if n > 0 && !std::thread::panicking() {
+            panic!("{n} comparisons differed (DIFF_EXPLORE mode printed them above)");
+        }
+    }
+}
+
 /// A known, documented difference: field paths matching `pattern` (a regex) are not compared.
 struct Known {
     pattern: &'static str,
@@ -274,7 +293,9 @@ fn assert_same<T: Debug>(what: &str, real: &T, ours: &T, known: &[Known]) {
         );
     }
     if std::env::var_os("DIFF_EXPLORE").is_some() && !diffs.is_empty() {
+        // Exploration mode: report and go on; the test fails when its `Pair` is dropped.
         println!("[{what}] DIFFER:\n{}", diffs.join("\n"));
+        EXPLORED_DIFFS.with(|n| n.set(n.get() + 1));
         return;
     }
     assert!(
@@ -1582,6 +1603,18 @@ async fn transactions_commit_abort_fence() {
     assert_same("AddPartitionsToTxn v3 second transaction", &norm_apt(real), &norm_apt(ours), &[]);
     let (real, ours) = p.each(&send(rpid, repoch, 2, "b"), &send(opid, oepoch, 2, "b"), 9).await;
     assert_same("Produce v9 transactional, second transaction", &norm_produce(real), &norm_produce(ours), &[]);
+    // TxnOffsetCommit for a group this transaction never added (AddOffsetsToTxn), v3 and v4.
+    let other_group = p.name("txg-other");
+    for v in [3, 4] {
+        let (real, ours) = p
+            .each(
+                &txn_offset_commit(&txn, &other_group, rpid, repoch, &topic, 1),
+                &txn_offset_commit(&txn, &other_group, opid, oepoch, &topic, 1),
+                v,
+            )
+            .await;
+        assert_same(&format!("TxnOffsetCommit v{v} group not in the transaction"), &norm_toc(real), &norm_toc(ours), &[]);
+    }
     let (real, ours) = p.each(&end_txn(&txn, rpid, repoch, false), &end_txn(&txn, opid, oepoch, false), 3).await;
     assert_same("EndTxn v3 abort", &norm_end(real), &norm_end(ours), &[]);
     wait_real_lso(&mut p.real, &topic, 6).await;
@@ -1627,6 +1660,14 @@ async fn transactions_commit_abort_fence() {
     }
     let (real, ours) = p.each(&add_offsets(rpid, repoch), &add_offsets(opid, oepoch), 3).await;
     assert_same("AddOffsetsToTxn v3 old epoch", &norm_ao(real), &norm_ao(ours), &[]);
+    let (real, ours) = p
+        .each(
+            &txn_offset_commit(&txn, &group, rpid, repoch, &topic, 3),
+            &txn_offset_commit(&txn, &group, opid, oepoch, &topic, 3),
+            3,
+        )
+        .await;
+    assert_same("TxnOffsetCommit v3 old epoch", &norm_toc(real), &norm_toc(ours), &[]);
     let (real, ours) = p.each(&send(rpid, repoch, 4, "c"), &send(opid, oepoch, 4, "c"), 9).await;
     assert_eq!(real.responses[0].partition_responses[0].error_code, 47, "INVALID_PRODUCER_EPOCH: {real:?}");
     assert_same("Produce v9 transactional, old epoch", &norm_produce(real), &norm_produce(ours), &[]);
@@ -1919,6 +1960,12 @@ async fn consumer_group_protocol_kip848() {
         1
     );
     assert_eq!(real.error_code, 112, "UNSUPPORTED_ASSIGNOR: {real:?}");
+    compare_hb!(
+        "ConsumerGroupHeartbeat v1 invalid regex",
+        join(&member, &[]).with_subscribed_topic_names(None).with_subscribed_topic_regex(Some("(".into())),
+        1
+    );
+    compare_hb!("ConsumerGroupHeartbeat v1 epoch -3", hb(&member, -3), 1);
     let (real, _) = compare_hb!("ConsumerGroupHeartbeat v1 unknown group, epoch 3", hb(&p.name("ghost"), 3), 1);
     assert_eq!(real.error_code, 69, "GROUP_ID_NOT_FOUND: {real:?}");
 
