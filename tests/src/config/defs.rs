@@ -209,7 +209,8 @@ use UpdateMode::{ClusterWide as Cluster, PerBroker, ReadOnly};
 /// per broker. Listener overrides (`listener.name.<l>.<config>`) are accepted wherever the
 /// base config is known; the TLS store settings change at run time only that way, as in
 /// Kafka (see [`listener_base`]).
-/// `advertised.listeners` is per-broker as in Kafka 3.x (4.0 made it read-only).
+/// `advertised.listeners` is per-broker as in Kafka 3.x (4.0 made it read-only: see
+/// [`ConfigProfile::Kafka4`]).
 #[rustfmt::skip]
 pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
     // Identity and roles.
@@ -325,7 +326,9 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
 /// configs are gone (`message.downconversion.enable`, `message.format.version`,
 /// `message.timestamp.difference.max.ms` and their broker defaults), and KIP-1030's new
 /// defaults and limits apply to `message.timestamp.after.max.ms` (one hour) and
-/// `segment.bytes` (at least 1 MiB). Other 4.0 changes are not modelled.
+/// `segment.bytes` (at least 1 MiB); `metric.reporters` defaults to JmxReporter (KIP-830);
+/// `listeners`, `advertised.listeners`, `log.dirs` and `log.dir` are LIST-typed and
+/// `advertised.listeners` is read-only. Other 4.0 changes are not modelled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigProfile {
@@ -347,7 +350,14 @@ const KAFKA_4_REMOVED: &[&str] = &[
 const KAFKA_4_DEFAULTS: &[(&str, &str)] = &[
     ("message.timestamp.after.max.ms", "3600000"),
     ("log.message.timestamp.after.max.ms", "3600000"),
+    // KIP-830: JmxReporter is no longer implicit.
+    ("metric.reporters", "org.apache.kafka.common.metrics.JmxReporter"),
 ];
+/// Broker configs Kafka 4 types as LIST (3.x: STRING); checked against Kafka 4.3 by
+/// tests/differential.rs.
+const KAFKA_4_LISTS: &[&str] = &["listeners", "advertised.listeners", "log.dirs", "log.dir"];
+/// Broker configs Kafka 4 no longer updates dynamically.
+const KAFKA_4_READ_ONLY: &[&str] = &["advertised.listeners"];
 const KAFKA_4_MINIMUMS: &[(&str, i64)] = &[
     ("segment.bytes", 1_048_576),
     ("log.segment.bytes", 1_048_576),
@@ -380,8 +390,18 @@ impl ConfigProfile {
     /// A broker config as this release defines it (`None`: not known here).
     pub fn broker(self, name: &str) -> Option<BrokerConfigDef> {
         let mut def = *broker_config_def(name)?;
-        self.patch(def.name, &mut def.default, &mut def.valid)
-            .then_some(def)
+        if !self.patch(def.name, &mut def.default, &mut def.valid) {
+            return None;
+        }
+        if self == ConfigProfile::Kafka4 {
+            if KAFKA_4_LISTS.contains(&def.name) {
+                def.ty = T::List;
+            }
+            if KAFKA_4_READ_ONLY.contains(&def.name) {
+                def.update = ReadOnly;
+            }
+        }
+        Some(def)
     }
 
     /// A broker config, or for a listener override (`listener.name.l.X`) the definition of
@@ -824,6 +844,7 @@ mod tests {
     #[test]
     fn kafka_4_profile() {
         let k4 = ConfigProfile::Kafka4;
+        let k3 = ConfigProfile::Kafka3;
         assert!(k4.topic("message.format.version").is_none());
         assert!(k4.broker("log.message.downconversion.enable").is_none());
         assert_eq!(
@@ -836,7 +857,12 @@ mod tests {
             Some(Valid::AtLeast(1_048_576))
         );
         assert_eq!(k4.topic_configs().count() + 3, TOPIC_CONFIGS.len());
-        let k3 = ConfigProfile::Kafka3;
+        let listeners = k4.broker("advertised.listeners").expect("advertised.listeners");
+        assert_eq!((listeners.ty, listeners.update), (ConfigType::List, UpdateMode::ReadOnly));
+        assert_eq!(
+            k3.broker("advertised.listeners").map(|d| (d.ty, d.update)),
+            Some((ConfigType::String, UpdateMode::PerBroker))
+        );
         assert_eq!(k3.topic_configs().count(), TOPIC_CONFIGS.len());
         assert_eq!(
             k3.topic("segment.bytes").map(|d| d.valid),

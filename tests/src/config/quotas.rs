@@ -166,7 +166,9 @@ impl QuotaStore {
         match self.matching(request) {
             Ok(entries) => {
                 response.entries = Some(entries);
-                response.error_message = None;
+                // Kafka answers success with an empty (not null) message (checked against
+                // Kafka 4.3 by tests/differential.rs).
+                response.error_message = Some(String::new());
             }
             Err(e) => {
                 response.error_code = e.code();

@@ -663,7 +663,9 @@ impl ConfigStore {
             match described {
                 Ok(configs) => {
                     result.configs = configs;
-                    result.error_message = None;
+                    // Kafka answers a described resource with an empty (not null) message
+                    // (checked against Kafka 4.3 by tests/differential.rs).
+                    result.error_message = Some(String::new());
                 }
                 Err(e) => {
                     result.error_code = e.code();

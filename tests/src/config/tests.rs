@@ -1826,7 +1826,8 @@ fn every_version_round_trips_through_the_handlers() {
         );
         let e = entry(&response, "retention.ms");
         assert_eq!(e.value.as_deref(), Some("1000"), "v{version}");
-        assert_eq!(response.results[0].error_message, None, "v{version}");
+        // Kafka answers a described resource with an empty message, not null.
+        assert_eq!(response.results[0].error_message.as_deref(), Some(""), "v{version}");
         if version == 0 {
             assert!(!e.is_default);
         } else {

@@ -239,6 +239,11 @@ fn validate(
     if request.rack_id.as_deref() == Some("") {
         return invalid("RackId can't be empty.");
     }
+    // Version 1+ clients generate their member id (KIP-848); checked against Kafka 4.3 by
+    // tests/differential.rs.
+    if version >= 1 && request.member_id.is_empty() {
+        return invalid("MemberId can't be empty.");
+    }
     match request.member_epoch {
         0 => {
             if request.rebalance_timeout_ms < 0 {
@@ -836,10 +841,23 @@ impl ConsumerGroup {
                     .with_client_id(m.client_id.clone())
                     .with_client_host(m.client_host.clone())
                     .with_subscribed_topic_names(m.subscribed_names.clone())
-                    .with_subscribed_topic_regex(
-                        m.subscribed_regex.as_ref().map(|(p, _)| p.clone()),
-                    )
-                    .with_assignment(to_described(&m.assigned))
+                    // Kafka describes a member without a regex with "" (not null);
+                    // checked against Kafka 4.3 by tests/differential.rs.
+                    .with_subscribed_topic_regex(Some(
+                        m.subscribed_regex
+                            .as_ref()
+                            .map_or_else(String::new, |(p, _)| p.clone()),
+                    ))
+                    // Kafka describes the partitions a member still owns: the kept ones and
+                    // those pending revocation (checked against Kafka 4.3 by
+                    // tests/differential.rs).
+                    .with_assignment(to_described(&{
+                        let mut owned = m.assigned.clone();
+                        for (id, ps) in &m.pending_revocation {
+                            owned.entry(*id).or_default().extend(ps.iter().copied());
+                        }
+                        owned
+                    }))
                     .with_target_assignment(to_described(
                         &self.target.get(&m.member_id).cloned().unwrap_or_default(),
                     ))

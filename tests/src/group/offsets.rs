@@ -230,9 +230,12 @@ fn validate_commit(
             if !transactional && version < 9 {
                 return Err(code::UNSUPPORTED_VERSION);
             }
-            if generation_or_epoch > epoch {
+            // Kafka 4.x answers any other epoch of an OffsetCommit STALE_MEMBER_EPOCH, a newer
+            // one included (checked against Kafka 4.3 by tests/differential.rs); a
+            // TxnOffsetCommit with a newer epoch is still fenced.
+            if generation_or_epoch > epoch && transactional {
                 Err(code::FENCED_MEMBER_EPOCH)
-            } else if generation_or_epoch < epoch {
+            } else if generation_or_epoch != epoch {
                 Err(code::STALE_MEMBER_EPOCH)
             } else {
                 Ok(())

@@ -1465,10 +1465,23 @@ fn kip848_static_member_rejoins_with_its_assignment() {
 }
 
 #[test]
+fn kip848_v1_requires_a_client_member_id() {
+    let mut h = Harness::new(GroupConfig::default());
+    let r = h.cg(0, 1, &cg_join(GROUP, "", &["t"]));
+    assert_eq!((r.error_code, r.member_id), (code::INVALID_REQUEST, None));
+    let r = h.cg(0, 1, &cg_join(GROUP, "client-made", &["t"]));
+    assert_eq!(
+        (r.error_code, r.member_id.as_deref()),
+        (code::NONE, Some("client-made"))
+    );
+}
+
+#[test]
 fn kip848_regex_subscription_and_range_assignor() {
     let mut h = Harness::new(GroupConfig::default());
     h.topics.insert("t2", topic_id(3), 2);
-    let join = cg_join(GROUP, "", &[])
+    // Version 1: the client generates its member id.
+    let join = cg_join(GROUP, "regex-member", &[])
         .with_subscribed_topic_names(None)
         .with_subscribed_topic_regex(Some("t.*".to_owned()))
         .with_server_assignor(Some("range".to_owned()));
@@ -1481,7 +1494,7 @@ fn kip848_regex_subscription_and_range_assignor() {
             (topic_id(3), vec![0, 1])
         ])
     );
-    let bad = cg_join(GROUP, "", &[]).with_subscribed_topic_regex(Some("(".to_owned()));
+    let bad = cg_join(GROUP, "bad-regex", &[]).with_subscribed_topic_regex(Some("(".to_owned()));
     assert_eq!(
         h.cg(10, 1, &bad).error_code,
         code::INVALID_REGULAR_EXPRESSION
@@ -1551,7 +1564,7 @@ fn kip848_and_classic_groups_do_not_mix() {
     };
     assert_eq!(commit_v(&mut h, 9, 1, &a), code::NONE);
     assert_eq!(commit_v(&mut h, 9, 0, &a), code::STALE_MEMBER_EPOCH);
-    assert_eq!(commit_v(&mut h, 9, 2, &a), code::FENCED_MEMBER_EPOCH);
+    assert_eq!(commit_v(&mut h, 9, 2, &a), code::STALE_MEMBER_EPOCH);
     assert_eq!(commit_v(&mut h, 8, 1, &a), code::UNSUPPORTED_VERSION);
     assert_eq!(commit_v(&mut h, 9, 1, "ghost"), code::UNKNOWN_MEMBER_ID);
     let fetch_v9 = |member: &str, epoch: i32| {

@@ -279,6 +279,10 @@ impl PendingFetch {
             out.last_stable_offset = -1;
             out.log_start_offset = -1;
             out.records = Some(Bytes::new());
+            // Kafka sends a null aborted-transaction list for read_uncommitted fetches and for
+            // failed reads, an empty one for read_committed reads that found nothing (checked
+            // against Kafka 4.3 by tests/differential.rs).
+            out.aborted_transactions = None;
             match self.check(state, item) {
                 Err(code) => {
                     out.error_code = code;
@@ -306,6 +310,9 @@ impl PendingFetch {
                         out.last_stable_offset = p.last_stable_offset();
                         out.log_start_offset = p.log.log_start_offset();
                         let end = self.visible_end(p);
+                        if self.read_committed {
+                            out.aborted_transactions = Some(Vec::new());
+                        }
                         if item.fetch_offset < end {
                             let part_max = usize::try_from(item.max_bytes).unwrap_or(0);
                             let room = self.max_bytes.saturating_sub(total);

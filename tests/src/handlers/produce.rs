@@ -33,6 +33,15 @@ pub(crate) fn now_ms() -> i64 {
 pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
     let version = ctx.version;
     let acks_valid = matches!(req.acks, -1..=1);
+    // Kafka refuses a request holding transactional batches but no transactional id as a
+    // whole, TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition (checked against Kafka
+    // 4.3 by tests/differential.rs).
+    if req.transactional_id.is_none() && has_transactional_batch(&req) {
+        if req.acks == 0 {
+            return Outcome::NoResponse;
+        }
+        return Outcome::Respond(error_response(&req, version, kafka_protocol::ErrorCode::TransactionalIdAuthorizationFailed.code()).into());
+    }
     let mut response = ProduceResponse::default();
     let mut hinted = BTreeSet::new();
     for topic_data in req.topic_data {
@@ -40,9 +49,13 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
         for part in topic_data.partition_data {
             let mut out = PartitionProduceResponse::default().with_index(part.index);
             out.base_offset = -1;
+            let mut verification_failed = false;
             let result = if !acks_valid {
                 Err((codes::INVALID_REQUIRED_ACKS, None))
             } else if let Some(code) = ctx.injected_error(&topic_data.name, part.index) {
+                Err((code, None))
+            } else if let Some(code) = txn_verification_error(ctx.state, &topic_data.name, part.index, part.records.as_ref()) {
+                verification_failed = true;
                 Err((code, None))
             } else {
                 append(ctx, &topic_data.name, part.index, part.records.clone().unwrap_or_default(), req.acks)
@@ -73,7 +86,9 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
                         18, // RECORD_LIST_TOO_LARGE
                         56, // KAFKA_STORAGE_ERROR
                     ];
-                    if !NO_LOG_START.contains(&code) {
+                    // A transactional batch refused by the coordinator's verification (KIP-890)
+                    // never reaches the log: -1 as well.
+                    if !verification_failed && !NO_LOG_START.contains(&code) {
                         if let Some(p) = ctx.state.topics.get(&topic_data.name).and_then(|t| t.partition(part.index)) {
                             out.log_start_offset = p.log.log_start_offset();
                         }
@@ -101,6 +116,31 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
         return Outcome::NoResponse;
     }
     Outcome::Respond(response.into())
+}
+
+/// KIP-890 verification of a transactional batch against the transaction coordinator, done
+/// before the append as Kafka's ReplicaManager does (so its errors report no log start
+/// offset). `None` when the partition is unknown or the batch unparsable: the append reports
+/// those.
+fn txn_verification_error(
+    state: &ClusterState,
+    topic: &str,
+    partition: i32,
+    records: Option<&bytes::Bytes>,
+) -> Option<i16> {
+    state.topics.get(topic).and_then(|t| t.partition(partition))?;
+    let info = BatchProducerInfo::parse(records?)?;
+    state.txn.verify_transactional_produce(&info, topic, partition).err()
+}
+
+/// Whether the first batch of any partition has the transactional attribute bit (v2 batches:
+/// magic at byte 16, attributes at bytes 21-22, bit 4), as Kafka's `hasTransactionalRecords`.
+fn has_transactional_batch(req: &ProduceRequest) -> bool {
+    req.topic_data.iter().flat_map(|t| t.partition_data.iter()).any(|p| {
+        p.records.as_ref().is_some_and(|r| {
+            r.get(16) == Some(&2) && r.get(22).is_some_and(|attributes_low| attributes_low & 0x10 != 0)
+        })
+    })
 }
 
 struct Appended {

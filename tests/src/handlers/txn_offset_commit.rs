@@ -15,6 +15,13 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: TxnOffsetCommitRequest) -> Outcome 
         return Outcome::Respond(error_response(&req, ctx.version, NOT_COORDINATOR).into());
     }
     if let Err(code) = ctx.state.txn.check_txn_offset_commit(&req) {
+        // KIP-890: v4+ answers a failed transaction check TRANSACTION_ABORTABLE (checked
+        // against Kafka 4.3 by tests/differential.rs).
+        let code = if code == crate::txn::codes::INVALID_TXN_STATE && ctx.version >= 4 {
+            kafka_protocol::ErrorCode::TransactionAbortable.code()
+        } else {
+            code
+        };
         return Outcome::Respond(error_response(&req, ctx.version, code).into());
     }
     let state = &mut *ctx.state;

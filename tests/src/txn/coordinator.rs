@@ -723,6 +723,11 @@ impl TxnCoordinator {
                     .map(|tp| {
                         if meta.state == TxnState::Ongoing && meta.partitions.contains(tp) {
                             codes::NONE
+                        } else if version >= 5 {
+                            // KIP-890: v5 answers TRANSACTION_ABORTABLE, older versions
+                            // INVALID_TXN_STATE (checked against Kafka 4.3 by
+                            // tests/differential.rs).
+                            kafka_protocol::ErrorCode::TransactionAbortable.code()
                         } else {
                             codes::INVALID_TXN_STATE
                         }
@@ -805,8 +810,14 @@ impl TxnCoordinator {
     }
 
     /// EndTxn (key 26), versions 0-5. Returns the response and the effects of completing the
-    /// transaction. Version 5 answers with the current producer id and epoch; the KIP-890
-    /// part 2 per-transaction epoch bump is not performed.
+    /// transaction.
+    ///
+    /// Version 5 is KIP-890 part 2 (transaction version 2): ending a transaction bumps the
+    /// producer epoch (markers carry the bumped epoch) and the response carries the producer
+    /// id and new epoch (-1/-1 on errors); a retry with the pre-bump epoch of the same outcome
+    /// succeeds; aborting with no open transaction bumps the epoch and completes an empty
+    /// abort; committing with none is `INVALID_TXN_STATE`. Epoch exhaustion (a new producer
+    /// id at `i16::MAX`) is not modelled: the epoch then stays.
     pub fn end_txn(
         &mut self,
         request: &EndTxnRequest,
@@ -814,21 +825,51 @@ impl TxnCoordinator {
         now_ms: i64,
     ) -> (EndTxnResponse, Vec<TxnEffect>) {
         self.revision = self.revision.wrapping_add(1);
-        let (code, effects) = match self.check_producer(
-            &request.transactional_id,
-            request.producer_id,
-            request.producer_epoch,
-        ) {
+        let tv2 = version >= 5;
+        let commit = request.committed;
+        let id = &request.transactional_id;
+        // A TV2 retry: the epoch just before the bump, for the outcome already reached.
+        let retry = tv2
+            && self.txns.get(id).is_some_and(|m| {
+                m.producer_id == request.producer_id
+                    && m.producer_epoch.checked_sub(1) == Some(request.producer_epoch)
+                    && matches!(
+                        (m.state, commit),
+                        (TxnState::CompleteCommit | TxnState::PrepareCommit, true)
+                            | (TxnState::CompleteAbort | TxnState::PrepareAbort, false)
+                    )
+            });
+        let checked = if retry {
+            Ok(())
+        } else {
+            self.check_producer(id, request.producer_id, request.producer_epoch)
+                .map(|_| ())
+        };
+        let (code, effects) = match checked {
             Err(code) => (fenced_for_version(code, version, 2), Vec::new()),
-            Ok(meta) => {
-                let commit = request.committed;
-                match meta.state {
-                    TxnState::Ongoing => (
-                        codes::NONE,
-                        self.complete(&request.transactional_id, commit, now_ms),
-                    ),
-                    TxnState::CompleteCommit if commit => (codes::NONE, Vec::new()),
-                    TxnState::CompleteAbort if !commit => (codes::NONE, Vec::new()),
+            Ok(()) => {
+                let state = self.txns.get(id).map_or(TxnState::Dead, |m| m.state);
+                match state {
+                    _ if retry => (codes::NONE, Vec::new()),
+                    TxnState::Ongoing => {
+                        if tv2 {
+                            self.bump_epoch(id);
+                        }
+                        (codes::NONE, self.complete(id, commit, now_ms))
+                    }
+                    TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort
+                        if tv2 && !commit =>
+                    {
+                        self.bump_epoch(id);
+                        if let Some(meta) = self.txns.get_mut(id) {
+                            meta.partitions.clear();
+                            meta.groups.clear();
+                            meta.start_time_ms = now_ms;
+                        }
+                        (codes::NONE, self.complete(id, commit, now_ms))
+                    }
+                    TxnState::CompleteCommit if commit && !tv2 => (codes::NONE, Vec::new()),
+                    TxnState::CompleteAbort if !commit && !tv2 => (codes::NONE, Vec::new()),
                     TxnState::PrepareCommit if commit => {
                         (codes::CONCURRENT_TRANSACTIONS, Vec::new())
                     }
@@ -841,17 +882,24 @@ impl TxnCoordinator {
             }
         };
         let mut response = EndTxnResponse::default().with_error_code(code);
-        if version >= 5 {
-            let (id, epoch) = self
-                .txns
-                .get(&request.transactional_id)
-                .map_or((NO_PRODUCER_ID, NO_PRODUCER_EPOCH), |m| {
-                    (m.producer_id, m.producer_epoch)
-                });
+        if tv2 {
+            // Kafka answers errors with no producer id and epoch (checked against Kafka 4.3
+            // by tests/differential.rs).
+            let (id, epoch) = match self.txns.get(id) {
+                Some(m) if code == codes::NONE => (m.producer_id, m.producer_epoch),
+                _ => (NO_PRODUCER_ID, NO_PRODUCER_EPOCH),
+            };
             response.producer_id = id;
             response.producer_epoch = epoch;
         }
         (response, effects)
+    }
+
+    /// KIP-890 part 2: the epoch bump of a TV2 EndTxn (no bump at `i16::MAX`).
+    fn bump_epoch(&mut self, transactional_id: &str) {
+        if let Some(meta) = self.txns.get_mut(transactional_id) {
+            meta.producer_epoch = meta.producer_epoch.checked_add(1).filter(|e| *e < i16::MAX).unwrap_or(meta.producer_epoch);
+        }
     }
 
     /// TxnOffsetCommit (key 28), versions 0-4, with a minimal group side behind
@@ -981,10 +1029,10 @@ impl TxnCoordinator {
             let described = match self.txns.get(id) {
                 None => DescribedTransaction::default()
                     .with_transactional_id(id.clone())
-                    .with_error_code(codes::TRANSACTIONAL_ID_NOT_FOUND)
-                    .with_producer_id(NO_PRODUCER_ID)
-                    .with_producer_epoch(NO_PRODUCER_EPOCH)
-                    .with_transaction_start_time_ms(-1),
+                    // Kafka fills in nothing but the id and the error: the other fields keep
+                    // the schema defaults (0), checked against Kafka 4.3 by
+                    // tests/differential.rs.
+                    .with_error_code(codes::TRANSACTIONAL_ID_NOT_FOUND),
                 Some(meta) => {
                     let mut topics: Vec<TopicData> = Vec::new();
                     for (topic, partition) in &meta.partitions {

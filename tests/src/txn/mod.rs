@@ -1,7 +1,8 @@
 //! Idempotent producers and transactions for the in-process broker, as sans-IO state machines
 //! the cluster actor calls (KIP-98 exactly-once, KIP-360 epoch bumps, KIP-447 producer
 //! fencing via TxnOffsetCommit member fields, KIP-588 PRODUCER_FENCED, KIP-664
-//! Describe/ListTransactions and DescribeProducers, KIP-994 duration filter).
+//! Describe/ListTransactions and DescribeProducers, KIP-994 duration filter, KIP-890 part 1 verification and part 2 epoch bumps on EndTxn v5;
+//! no implicit partition adds, as Produce stops at v11).
 //!
 //! Nothing here touches a socket, a clock or the logs. Time is passed in as milliseconds;
 //! everything that has to happen to logs or consumer groups comes back as [`TxnEffect`] data

@@ -746,9 +746,13 @@ fn add_partitions_reports_unknown_partitions_and_supports_the_batched_form() {
     };
     assert_eq!(resp.results_by_transaction[0].transactional_id, "tx-p");
     assert_eq!(codes_of(0), vec![(1, codes::NONE)]);
+    // v5 answers TRANSACTION_ABORTABLE for a partition outside the transaction (Kafka 4.3).
     assert_eq!(
         codes_of(1),
-        vec![(1, codes::NONE), (2, codes::INVALID_TXN_STATE)]
+        vec![
+            (1, codes::NONE),
+            (2, kafka_protocol::ErrorCode::TransactionAbortable.code())
+        ]
     );
 }
 
@@ -811,13 +815,50 @@ fn end_txn_state_errors() {
         .with_producer_id(pid)
         .with_producer_epoch(epoch)
         .with_committed(false);
-    let (resp, effects) = h.coordinator.end_txn(&req, 5, h.now);
+    // v5 (KIP-890 part 2): committing with nothing open is INVALID_TXN_STATE with no
+    // producer in the response; aborting with nothing open bumps the epoch.
+    let (resp, effects) = h.coordinator.end_txn(&req.clone().with_committed(true), 5, h.now);
     assert_eq!(resp.error_code, codes::INVALID_TXN_STATE);
     assert!(effects.is_empty());
+    assert_eq!((resp.producer_id, resp.producer_epoch), (-1, -1));
+    let (resp, effects) = h.coordinator.end_txn(&req, 5, h.now);
+    assert_eq!(resp.error_code, codes::NONE);
+    assert!(effects.is_empty(), "no partitions, no markers");
+    assert_eq!((resp.producer_id, resp.producer_epoch), (pid, epoch + 1));
     assert_eq!(
-        (resp.producer_id, resp.producer_epoch),
-        (pid, epoch),
-        "v5 echoes the producer"
+        h.coordinator.transaction("tx-e").unwrap().state,
+        TxnState::CompleteAbort
+    );
+}
+
+#[test]
+fn end_txn_v5_bumps_the_epoch_and_accepts_a_retry() {
+    let mut h = Harness::new(TxnCoordinatorConfig::default());
+    let (pid, epoch) = ok_init(&h.init("tx-v5", 4));
+    h.add("tx-v5", pid, epoch, &[0], 3);
+    h.produce(0, Harness::txn_batch(pid, epoch, 0, 1)).unwrap();
+    let req = EndTxnRequest::default()
+        .with_transactional_id("tx-v5".into())
+        .with_producer_id(pid)
+        .with_producer_epoch(epoch)
+        .with_committed(true);
+    let (resp, effects) = h.coordinator.end_txn(&req, 5, h.now);
+    assert_eq!(resp.error_code, codes::NONE);
+    assert_eq!((resp.producer_id, resp.producer_epoch), (pid, epoch + 1));
+    let marker_epoch = effects.iter().find_map(|e| match e {
+        TxnEffect::WriteMarkers { producer_epoch, .. } => Some(*producer_epoch),
+        _ => None,
+    });
+    assert_eq!(marker_epoch, Some(epoch + 1), "markers carry the bumped epoch");
+    // The same request again is a retry: success, nothing written, the bumped epoch.
+    let (resp, effects) = h.coordinator.end_txn(&req, 5, h.now);
+    assert_eq!(resp.error_code, codes::NONE);
+    assert!(effects.is_empty());
+    assert_eq!(resp.producer_epoch, epoch + 1);
+    // The old epoch is fenced for anything else.
+    assert_eq!(
+        h.coordinator.end_txn(&req.clone().with_committed(false), 5, h.now).0.error_code,
+        codes::PRODUCER_FENCED
     );
 }
 
@@ -1018,6 +1059,11 @@ fn describe_and_list_transactions() {
         codes::TRANSACTIONAL_ID_NOT_FOUND
     );
     assert_eq!(d.transaction_states[1].transactional_id, "missing");
+    // Kafka leaves everything but the id and the error at the schema defaults.
+    assert_eq!(
+        (d.transaction_states[1].producer_id, d.transaction_states[1].producer_epoch),
+        (0, 0)
+    );
     assert_eq!(d.transaction_states[2].transaction_state, "Empty");
     assert_eq!(d.transaction_states[2].transaction_start_time_ms, -1);
 
