@@ -34,16 +34,19 @@
 //! DescribeCluster, DescribeTopicPartitions), produce and fetch (idempotent and
 //! transactional producers, fetch sessions, long-poll, read_committed), offsets
 //! (ListOffsets, OffsetForLeaderEpoch, DeleteRecords), consumer groups (classic and KIP-848)
-//! with committed offsets, transactions, and security: SASL PLAIN / SCRAM listeners
-//! ([`ClusterBuilder::sasl`]), TLS and mutual TLS ([`ClusterBuilder::tls`]), ACLs
-//! ([`ClusterBuilder::acls`]) with the ACL and SCRAM-credential APIs. `tests/BROKER.md`
-//! lists what is not modelled.
+//! with committed offsets, transactions, and security: SASL PLAIN / SCRAM / OAUTHBEARER
+//! with KIP-368 re-authentication ([`ClusterBuilder::sasl`]), TLS and mutual TLS
+//! ([`ClusterBuilder::tls`]), ACLs checked per request and per item
+//! ([`ClusterBuilder::acls`]) with the ACL and SCRAM-credential APIs, and several named
+//! listeners per broker ([`ClusterBuilder::listener`]). [`ClusterBuilder::data_dir`] keeps
+//! topics, batches, committed offsets and transaction state across restarts.
+//! `tests/BROKER.md` lists what is not modelled.
 //!
 //! One task, the cluster actor (the private `actor` module), owns all state and
 //! handles requests one at a time; each connection has a reader and a writer task and
 //! answers in request order. Each API is one module under `handlers/` that declares the
 //! versions it implements; ApiVersions advertises exactly those, capped by
-//! [`KafkaVersion`]. Brokers have ids `1..=n`, each with its own listener on 127.0.0.1.
+//! [`KafkaVersion`]. Brokers have ids `1..=n`, each with its own port per listener on 127.0.0.1.
 //! Every random choice comes from the builder's seed.
 
 mod actor;
