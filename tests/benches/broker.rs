@@ -6,6 +6,9 @@
 //! - `fetch`: Fetch of a 100k-record partition from offset 0 to the end, up to 8 MiB per
 //!   response; throughput in records.
 //! - `start_3_brokers`: building a 3-broker cluster (bind, actor, listeners) and dropping it.
+//!
+//! Everything runs on one thread (a current-thread tokio runtime: the broker and the client
+//! share one core); `BROKER_BENCH_THREADS=N` uses an N-worker runtime.
 
 use std::time::{Duration, Instant};
 
@@ -48,7 +51,12 @@ fn fetch_request(offset: i64) -> FetchRequest {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // One core by default: broker (actor, connection tasks) and client share one thread.
+    // BROKER_BENCH_THREADS=N runs them on an N-worker runtime instead.
+    let rt = match std::env::var("BROKER_BENCH_THREADS").ok().and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) if n > 1 => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build().unwrap(),
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+    };
 
     let mut group = c.benchmark_group("broker");
     group.measurement_time(Duration::from_secs(5));
@@ -111,9 +119,15 @@ fn benches(c: &mut Criterion) {
 
     group.throughput(Throughput::Elements(1));
     group.bench_function("start_3_brokers", |b| {
-        b.to_async(&rt).iter(|| async {
-            let cluster = Cluster::builder().brokers(3).topic("t", 3, 3).build().await.unwrap();
-            drop(cluster);
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let cluster = Cluster::builder().brokers(3).topic("t", 3, 3).build().await.unwrap();
+                drop(cluster);
+                // Let the aborted listener and actor tasks finish inside the measurement.
+                tokio::task::yield_now().await;
+            }
+            start.elapsed()
         })
     });
     group.finish();
