@@ -161,7 +161,8 @@ pub struct LoggedRequest {
     pub correlation_id: i32,
     /// Topics named by the request, each with the partitions named (empty = whole topic).
     pub topics: Vec<(String, Vec<i32>)>,
-    /// The decoded request body.
+    /// The decoded request body, credentials emptied (SaslAuthenticate `auth_bytes`,
+    /// AlterUserScramCredentials `salt` and `salted_password`).
     pub body: RequestBody,
     /// When it arrived (tokio time).
     pub received: Instant,
@@ -186,10 +187,27 @@ impl LoggedRequest {
             client_id: header.client_id.clone(),
             correlation_id: header.correlation_id,
             topics,
-            body,
+            body: redacted(body),
             received: Instant::now(),
         }
     }
+}
+
+/// The body as the log keeps it: credentials (SaslAuthenticate tokens, which carry PLAIN
+/// passwords, and AlterUserScramCredentials salted passwords) are emptied, so a test that
+/// prints or keeps the log never holds a secret.
+fn redacted(mut body: RequestBody) -> RequestBody {
+    match &mut body {
+        RequestBody::SaslAuthenticate(r) => r.auth_bytes = bytes::Bytes::new(),
+        RequestBody::AlterUserScramCredentials(r) => {
+            for upsertion in &mut r.upsertions {
+                upsertion.salted_password = bytes::Bytes::new();
+                upsertion.salt = bytes::Bytes::new();
+            }
+        }
+        _ => {}
+    }
+    body
 }
 
 /// How the writer must treat a response, as decided by the faults that matched.
