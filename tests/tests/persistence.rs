@@ -18,6 +18,7 @@ use kafka_testkit::protocol::messages::*;
 use kafka_testkit::protocol::Uuid;
 use kafka_testkit::testing::{producer_batch, TestClient};
 use kafka_testkit::{Cluster, ErrorCode};
+use support::process::*;
 use support::*;
 
 #[tokio::test]
@@ -587,95 +588,9 @@ async fn torn_tails_are_cut_off_and_corrupt_files_are_named() {
 
 // ------------------------------------------------------------------ the standalone binary
 
-/// The standalone broker process; killed (and reaped) when dropped, so a failing test never
-/// leaves it running.
-struct BrokerProcess(std::process::Child);
-
-impl Drop for BrokerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl BrokerProcess {
-    /// Starts the binary on `port` with `dir` and waits for the bootstrap line it prints.
-    fn start(port: u16, dir: &std::path::Path) -> Self {
-        use std::io::BufRead as _;
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-testkit"))
-            .args(["--port", &port.to_string(), "--partitions", "1", "--data-dir"])
-            .arg(dir)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("start the kafka-testkit binary");
-        let mut process = Self(child);
-        let stdout = process.0.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        // The binary prints the bootstrap address once it listens; EOF means it exited.
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("read the bootstrap line");
-        assert_eq!(line.trim(), format!("127.0.0.1:{port}"), "the broker did not start");
-        process
-    }
-
-    /// Kills the process without letting it flush (as a crash would).
-    fn kill(mut self) {
-        self.0.kill().expect("kill the broker");
-        self.0.wait().expect("reap the broker");
-    }
-}
-
-/// Runs kcat with a 60-second limit and returns its stdout.
-fn kcat_run(args: &[&str], input: Option<&str>) -> String {
-    use std::io::{Read as _, Write as _};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("kcat")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kcat");
-    if let Some(input) = input {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write to kcat");
-    }
-    drop(child.stdin.take());
-    let mut stdout = child.stdout.take().expect("stdout");
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        let _ = stdout.read_to_string(&mut out);
-        out
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for kcat") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("kcat {args:?} did not finish within 60 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
-    assert!(status.success(), "kcat {args:?} failed: {stderr}");
-    reader.join().expect("kcat reader")
-}
-
 #[test]
 fn persistence_binary_restart_with_kcat() {
-    let available = std::process::Command::new("kcat")
-        .arg("-V")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
+    if !kcat_available() {
         println!("SKIPPED persistence_binary_restart_with_kcat: kcat is not installed (apt-get install -y kcat)");
         return;
     }
@@ -684,14 +599,14 @@ fn persistence_binary_restart_with_kcat() {
     let bootstrap = format!("127.0.0.1:{port}");
     let b = bootstrap.as_str();
 
-    let broker = BrokerProcess::start(port, &dir.0);
+    let broker = BrokerProcess::start_on(port, &dir.0);
     kcat_run(&["-b", b, "-P", "-t", "kept", "-X", "enable.idempotence=true"], Some("1\n2\n3\n4\n5\n"));
     let first = kcat_run(&["-b", b, "-G", "resume", "kept", "-o", "beginning", "-e", "-q"], None);
     assert_eq!(first.lines().collect::<Vec<_>>(), vec!["1", "2", "3", "4", "5"]);
     // The consumer committed offset 5 on close; the broker dies without a chance to flush.
     broker.kill();
 
-    let broker = BrokerProcess::start(port, &dir.0);
+    let broker = BrokerProcess::start_on(port, &dir.0);
     let listing = kcat_run(&["-b", b, "-L", "-t", "kept"], None);
     assert!(listing.contains("topic \"kept\" with 1 partitions"), "{listing}");
     kcat_run(&["-b", b, "-P", "-t", "kept"], Some("6\n"));

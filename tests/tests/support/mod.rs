@@ -1,6 +1,8 @@
 //! Request builders shared by the broker's integration tests.
 #![allow(dead_code)]
 
+pub(crate) mod process;
+
 use bytes::Bytes;
 use kafka_testkit::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_testkit::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
