@@ -12,8 +12,12 @@ use kafka_testkit::testing::{ClientError, TestClient};
 use kafka_testkit::{ApiKey, Cluster, SaslSettings};
 
 fn config(cluster: &Cluster, security: SecurityConfig) -> ClientConfig {
+    config_for(&cluster.bootstrap_servers(), security)
+}
+
+fn config_for(bootstrap: &str, security: SecurityConfig) -> ClientConfig {
     ClientConfig::builder()
-        .bootstrap_servers(cluster.bootstrap_servers().split(',').map(str::to_owned))
+        .bootstrap_servers(bootstrap.split(',').map(str::to_owned))
         .request_timeout(Duration::from_secs(3))
         .default_api_timeout(Duration::from_secs(5))
         .reconnect_backoff(Duration::from_millis(20))
@@ -200,6 +204,51 @@ mod tls {
 
     fn ssl(tls: TlsConfig) -> SecurityConfig {
         SecurityConfig::new(SecurityProtocol::Ssl).with_tls(tls)
+    }
+
+    #[tokio::test]
+    async fn plaintext_and_ssl_listeners_on_one_cluster() {
+        use kafka_testkit::security::SecurityProtocol as Listener;
+        let ca = Ca::new("testkit-ca");
+        let (cert, key) = ca.issue("broker", &["127.0.0.1", "localhost"]);
+        let cluster = Cluster::builder()
+            .brokers(2)
+            .topic("orders", 2, 2)
+            .seed(9)
+            .listener("INTERNAL", Listener::Plaintext)
+            .listener("EXTERNAL", Listener::Ssl)
+            .tls(TlsSettings::new(cert, key))
+            .build()
+            .await
+            .unwrap();
+        let (internal, external) = (cluster.bootstrap_servers_for("INTERNAL").unwrap(), cluster.bootstrap_servers_for("EXTERNAL").unwrap());
+        let tls = || ssl(TlsConfig::default().with_ca_pem(ca.pem()));
+        for (bootstrap, security, listener) in [
+            (&internal, SecurityConfig::new(SecurityProtocol::Plaintext), "INTERNAL"),
+            (&external, tls(), "EXTERNAL"),
+        ] {
+            let client = Client::connect(config_for(bootstrap, security)).await.unwrap();
+            // Produce-side routing: every partition leader is reached on this listener's port.
+            let meta = client.refresh_metadata(["orders"]).await.unwrap();
+            assert_eq!(meta.topic("orders").unwrap().partitions.len(), 2);
+            for broker in cluster.broker_ids() {
+                let versions = client.send_to_broker(broker, &ApiVersionsRequest::default()).await.unwrap();
+                assert_eq!(versions.error_code, 0, "{listener} broker {broker}");
+            }
+            let sessions = cluster.sessions().await.unwrap();
+            assert!(sessions.values().any(|s| s.listener == listener), "{listener}: {sessions:?}");
+            client.close().await;
+        }
+        // Each port speaks only its own protocol.
+        assert!(metadata_at(&external, SecurityConfig::new(SecurityProtocol::Plaintext)).await.is_err(), "plaintext on the SSL port");
+        assert!(metadata_at(&internal, tls()).await.is_err(), "TLS on the plaintext port");
+    }
+
+    async fn metadata_at(bootstrap: &str, security: SecurityConfig) -> Result<usize, NetError> {
+        let client = Client::connect(config_for(bootstrap, security)).await?;
+        let result = client.refresh_metadata(["orders"]).await.map(|m| m.topic("orders").map_or(0, |t| t.partitions.len()));
+        client.close().await;
+        result
     }
 
     #[tokio::test]

@@ -15,6 +15,9 @@ pub(crate) fn gate(state: &mut ClusterState, incoming: Incoming) -> Option<Incom
     let api = incoming.frame.api_key;
     let sasl_api = matches!(api, ApiKey::SaslHandshake | ApiKey::SaslAuthenticate);
     if !state.security.gated() && !sasl_api {
+        // Nothing to check, but the connection is recorded (listener, principal) so
+        // `Cluster::principals`/`sessions` list every connection that sent a request.
+        state.security.open(incoming.connection, incoming.listener);
         return Some(incoming);
     }
     let now_ms = state.now_ms();
