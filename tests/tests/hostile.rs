@@ -1,0 +1,257 @@
+//! Hostile but well-formed requests: every served API at every served version gets seeded
+//! random requests whose fields are biased to edge values (i32/i64 extremes, negative counts,
+//! empty and oversized names, names and ids of real topics and groups, duplicates, damaged
+//! record batches) over a real socket to a 3-broker cluster. Each must get a decodable
+//! response with its correlation id, or a closed connection; after each batch every broker
+//! still answers ApiVersions and Metadata on a fresh connection, and a topic produced to
+//! before the sweep still fetches back the same batches.
+//!
+//! The requests come from kafka-protocol's version-aware random value generator (feature
+//! `arbitrary`, hidden, test-only) in hostile mode, so every request type is covered without
+//! a hand-written generator per API.
+//!
+//! Time is paused: waits the requests ask for (Fetch `max_wait_ms`, rebalance and session
+//! timeouts up to `i32::MAX` ms) pass in virtual time, and a request the broker never answers
+//! shows up as a virtual-time timeout of 60 days instead of a stuck test.
+//!
+//! `HOSTILE_ROUNDS=n` (default 1) runs n rounds with different seeds; `HOSTILE_SEED=s`
+//! starts from another seed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::frame::{decode_response_body, encode_request_body, peek_correlation_id};
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, FetchRequest, MetadataRequest, ProduceRequest, RequestBody, RequestHeader,
+};
+use kafka_protocol::testing::{arbitrary_request, Dictionary, Rng};
+use kafka_protocol::Uuid;
+use kafka_testkit::testing::{producer_batch, record_batch, ClientError, TestClient};
+use kafka_testkit::Cluster;
+
+/// Requests per API version per round.
+const PER_VERSION: usize = 12;
+/// A request the broker leaves unanswered this long (virtual time) counts as a hang.
+const HANG: Duration = Duration::from_secs(60 * 24 * 3600);
+const SENTINEL: &str = "sentinel";
+
+/// What happened to one request.
+#[derive(Debug, Default)]
+struct Tally {
+    answered: usize,
+    closed: usize,
+    silent: usize,
+    unencodable: usize,
+}
+
+struct Conn {
+    client: Option<TestClient>,
+}
+
+async fn connect(cluster: &Cluster, broker: i32) -> TestClient {
+    let mut c = TestClient::connect(cluster.broker_addr(broker).expect("broker address")).await.expect("connect");
+    c.timeout = HANG;
+    c
+}
+
+/// Sends one raw request frame and classifies the outcome; panics on a hang, a response
+/// that does not decode or carries the wrong correlation id.
+async fn exchange(
+    cluster: &Cluster,
+    conn: &mut Conn,
+    broker: i32,
+    frame: &[u8],
+    key: ApiKey,
+    version: i16,
+    correlation: i32,
+    expect_answer: bool,
+    tally: &mut Tally,
+    what: &str,
+) {
+    if conn.client.is_none() {
+        conn.client = Some(connect(cluster, broker).await);
+    }
+    let Some(client) = conn.client.as_mut() else { return };
+    if client.write_raw(frame).await.is_err() {
+        tally.closed += 1;
+        conn.client = None;
+        return;
+    }
+    if !expect_answer {
+        tally.silent += 1;
+        return;
+    }
+    match client.read_frame().await {
+        Ok(frame) => {
+            assert_eq!(peek_correlation_id(&frame), Some(correlation), "{what}: wrong correlation id");
+            if let Err(e) = decode_response_body(frame, key, version) {
+                panic!("{what}: undecodable response: {e}");
+            }
+            tally.answered += 1;
+        }
+        Err(ClientError::Timeout(_)) => {
+            panic!("{what}: no response and no close within {HANG:?} (virtual time)")
+        }
+        Err(_) => {
+            tally.closed += 1;
+            conn.client = None;
+        }
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn leader(cluster: &Cluster, topic: &str, partition: i32) -> i32 {
+    let state = cluster.partition_state(topic, partition).await.expect("cluster up").expect("partition exists");
+    state.leader.expect("partition has a leader")
+}
+
+/// The sentinel partitions' records as Fetch returns them from their leaders.
+async fn sentinel_records(cluster: &Cluster) -> BTreeMap<i32, Bytes> {
+    let mut out = BTreeMap::new();
+    for partition in 0..2 {
+        let broker = leader(cluster, SENTINEL, partition).await;
+        let mut c = connect(cluster, broker).await;
+        let request = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_topics(vec![
+            FetchTopic::default().with_topic(SENTINEL.into()).with_partitions(vec![FetchPartition::default()
+                .with_partition(partition)
+                .with_fetch_offset(0)
+                .with_partition_max_bytes(1 << 20)]),
+        ]);
+        let response = c.send(&request, 12).await.expect("sentinel fetch");
+        let p = &response.responses[0].partitions[0];
+        assert_eq!(p.error_code, 0, "sentinel fetch of partition {partition} from broker {broker}");
+        out.insert(partition, p.records.clone().unwrap_or_default());
+    }
+    out
+}
+
+/// Every broker answers ApiVersions and Metadata on a fresh connection, and the sentinel's
+/// data is intact.
+async fn check_alive(cluster: &Cluster, expected: &BTreeMap<i32, Bytes>, after: &str) {
+    for broker in 1..=3 {
+        let mut c = connect(cluster, broker).await;
+        let versions = c.send(&ApiVersionsRequest::default(), 3).await;
+        assert!(versions.is_ok_and(|r| r.error_code == 0), "after {after}: broker {broker} ApiVersions");
+        let metadata = c.send(&MetadataRequest::default().with_topics(None), 12).await.expect("metadata");
+        assert_eq!(metadata.brokers.len(), 3, "after {after}: broker {broker} metadata brokers");
+        assert!(
+            metadata.topics.iter().any(|t| t.name.as_deref() == Some(SENTINEL) && t.partitions.len() == 2),
+            "after {after}: broker {broker} lost the sentinel topic"
+        );
+    }
+    assert_eq!(&sentinel_records(cluster).await, expected, "after {after}: sentinel data changed");
+}
+
+async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16, i16)>) {
+    let cluster = Cluster::builder()
+        .brokers(3)
+        .seed(11)
+        .topic(SENTINEL, 2, 3)
+        .topic("t1", 3, 2)
+        .topic("t2", 1, 1)
+        .build()
+        .await
+        .expect("cluster");
+    // The sentinel: two batches per partition, produced before the sweep.
+    for partition in 0..2 {
+        let broker = leader(&cluster, SENTINEL, partition).await;
+        let mut c = connect(&cluster, broker).await;
+        for n in 0..2 {
+            let batch = record_batch(&[format!("p{partition}-{n}-a").as_bytes(), b"second"], 1_700_000_000_000 + n);
+            let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(1000).with_topic_data(vec![
+                TopicProduceData::default().with_name(SENTINEL.into()).with_partition_data(vec![
+                    PartitionProduceData::default().with_index(partition).with_records(Some(batch.into())),
+                ]),
+            ]);
+            let response = c.send(&request, 9).await.expect("sentinel produce");
+            assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
+        }
+    }
+    let expected = sentinel_records(&cluster).await;
+    assert!(expected.values().all(|r| !r.is_empty()));
+
+    let mut c = connect(&cluster, 1).await;
+    let metadata = c.send(&MetadataRequest::default().with_topics(None), 12).await.expect("metadata");
+    // The sentinel's name and id stay out of the dictionary: requests may legitimately delete
+    // or truncate what they name, and the sentinel must come through untouched.
+    let uuids: Vec<Uuid> =
+        metadata.topics.iter().filter(|t| t.name.as_deref() != Some(SENTINEL)).map(|t| t.topic_id).collect();
+    let strings = [
+        "t1", "t2", "g1", "g2", "txn-1", "client-1", "consumer", "range", "uniform", "roundrobin",
+        "retention.ms", "retention.bytes", "cleanup.policy", "max.message.bytes", "min.insync.replicas",
+        "message.timestamp.type", "segment.bytes", "-1", "0", "2147483647", "User:alice", "User:*", "*",
+        "__consumer_offsets", "__transaction_state", "PLAIN", "SCRAM-SHA-256", "OAUTHBEARER", "producer_byte_rate",
+        "user", "client-id", ".", "..", "topic.with.dots",
+    ]
+    .map(String::from)
+    .to_vec();
+    let bytes = vec![
+        Bytes::from(record_batch(&[b"x", b"yy"], 1_700_000_000_000)),
+        Bytes::from(record_batch(&[b"edge"], i64::MAX)),
+        Bytes::from(record_batch(&[], -1)),
+        Bytes::from(producer_batch(&[b"idempotent"], 1_700_000_000_000, 0, 0, 0, false)),
+        Bytes::from(producer_batch(&[b"txn"], 1_700_000_000_000, 1, 0, i32::MAX, true)),
+        Bytes::new(),
+    ];
+    let dict = Dictionary { strings, uuids, bytes };
+
+    let versions = c.send(&ApiVersionsRequest::default(), 3).await.expect("api versions");
+    let served = versions
+        .api_keys
+        .iter()
+        .filter_map(|k| ApiKey::from_i16(k.api_key).map(|key| (key, k.min_version, k.max_version)))
+        .collect();
+    (cluster, dict, expected, served)
+}
+
+#[tokio::test(start_paused = true)]
+async fn hostile_requests_never_take_the_broker_down() {
+    let (cluster, dict, expected, served) = setup().await;
+    let rounds = env_u64("HOSTILE_ROUNDS", 1);
+    let base_seed = env_u64("HOSTILE_SEED", 0x5eed_0001);
+    let mut tally = Tally::default();
+    let mut per_api: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut correlation = 0i32;
+    for round in 0..rounds {
+        let mut conns: Vec<Conn> = (0..3).map(|_| Conn { client: None }).collect();
+        for &(key, min, max) in &served {
+            for version in min..=max {
+                let seed = base_seed ^ (round << 40) ^ ((key.key() as u64) << 16) ^ version as u64;
+                let mut rng = Rng::hostile(seed, dict.clone());
+                for i in 0..PER_VERSION {
+                    let body = arbitrary_request(key, &mut rng, version);
+                    let broker = 1 + rng.below(3) as i32;
+                    correlation = correlation.wrapping_add(1);
+                    let mut header = RequestHeader::default();
+                    header.request_api_key = key.key();
+                    header.request_api_version = version;
+                    header.correlation_id = correlation;
+                    header.client_id = if rng.one_in(8) { None } else { Some(rng.string()) };
+                    let mut frame = BytesMut::new();
+                    if encode_request_body(&mut frame, &header, &body).is_err() {
+                        // e.g. a 32 767-character string in a field that cannot hold it.
+                        tally.unencodable += 1;
+                        continue;
+                    }
+                    let expect_answer = !matches!(&body, RequestBody::Produce(p) if p.acks == 0);
+                    let mut shown = format!("{body:?}");
+                    shown.truncate(1500);
+                    let what = format!("{key:?} v{version} seed {seed:#x} request {i} to broker {broker}: {shown}");
+                    let conn = &mut conns[(broker - 1) as usize];
+                    exchange(&cluster, conn, broker, &frame, key, version, correlation, expect_answer, &mut tally, &what)
+                        .await;
+                    *per_api.entry(key.name()).or_default() += 1;
+                }
+                check_alive(&cluster, &expected, &format!("{key:?} v{version} (seed {seed:#x})")).await;
+            }
+        }
+    }
+    println!("hostile sweep: {rounds} round(s), {tally:?}, requests per API: {per_api:?}");
+    assert!(tally.answered > 1000, "too few answered requests to mean anything: {tally:?}");
+}
