@@ -179,13 +179,7 @@ impl Actor {
     /// The actor loop: runs until every sender is gone or the task is aborted.
     pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ActorMsg>) {
         loop {
-            let deadline = self
-                .parked
-                .iter()
-                .map(|p| p.parked.deadline())
-                .chain(self.timers.iter().map(|t| t.at))
-                .chain(self.state.subsystem_deadline())
-                .min();
+            let deadline = self.next_deadline();
             let msg = match deadline {
                 Some(deadline) => tokio::select! {
                     msg = rx.recv() => msg,
@@ -204,13 +198,29 @@ impl Actor {
                     self.state.sync_store();
                     self.poll_parked();
                 }
-                Some(ActorMsg::Closed(connection)) => self.state.security.closed(connection),
+                Some(ActorMsg::Closed(connection)) => self.handle_closed(connection),
                 None => break,
             }
         }
     }
 
-    fn on_request(&mut self, incoming: Incoming) {
+    /// When the actor next has something to do without a message: a parked request's
+    /// deadline, a timer, a subsystem timeout.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.parked
+            .iter()
+            .map(|p| p.parked.deadline())
+            .chain(self.timers.iter().map(|t| t.at))
+            .chain(self.state.subsystem_deadline())
+            .min()
+    }
+
+    /// A connection ended: its per-connection state goes.
+    pub(crate) fn handle_closed(&mut self, connection: u64) {
+        self.state.security.closed(connection);
+    }
+
+    pub(crate) fn on_request(&mut self, incoming: Incoming) {
         let key = incoming.frame.api_key;
         let Some(entry) = handlers::entry(key) else {
             tracing::warn!(api = key.name(), "no handler; closing connection");
@@ -356,7 +366,7 @@ impl Actor {
     }
 
     /// Runs every timer that is due, earliest first.
-    fn run_timers(&mut self) {
+    pub(crate) fn run_timers(&mut self) {
         let now = Instant::now();
         let completions = self.state.on_subsystem_timeout(now);
         self.complete_all(completions);
