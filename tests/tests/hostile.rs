@@ -257,3 +257,84 @@ async fn hostile_requests_never_take_the_broker_down() {
     println!("hostile sweep: {rounds} round(s), {tally:?}, requests per API: {per_api:?}");
     assert!(tally.answered > 1000, "too few answered requests to mean anything: {tally:?}");
 }
+
+// Regression tests for what the sweep and the fuzzer pointed at.
+
+use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::{CreatePartitionsRequest, CreateTopicsRequest};
+
+const POLICY_VIOLATION: i16 = 44;
+const INVALID_REQUEST: i16 = 42;
+const INVALID_REPLICA_ASSIGNMENT: i16 = 39;
+
+#[tokio::test]
+async fn create_topics_refuses_more_than_10000_partitions_per_request() {
+    // 20 topics x 1000 partitions: each alone is fine, together they would make a 2 KB
+    // request allocate 20 000 partitions. Kafka (KAFKA-17870) refuses the whole request.
+    let cluster = Cluster::builder().brokers(3).build().await.unwrap();
+    let mut c = connect(&cluster, 1).await;
+    let topics = (0..20).map(|i| CreatableTopic::default().with_name(format!("big{i}")).with_num_partitions(1000).with_replication_factor(1)).collect();
+    let response = c.send(&CreateTopicsRequest::default().with_topics(topics).with_timeout_ms(1000), 7).await.unwrap();
+    assert_eq!(response.topics.len(), 20);
+    for t in &response.topics {
+        assert_eq!(t.error_code, POLICY_VIOLATION, "{t:?}");
+        assert_eq!(t.error_message.as_deref(), Some("Excessively large number of partitions per request."));
+    }
+    // i32::MAX partitions in each of two topics: the sum does not overflow either.
+    let topics = (0..2).map(|i| CreatableTopic::default().with_name(format!("max{i}")).with_num_partitions(i32::MAX).with_replication_factor(1)).collect();
+    let response = c.send(&CreateTopicsRequest::default().with_topics(topics), 7).await.unwrap();
+    assert!(response.topics.iter().all(|t| t.error_code == POLICY_VIOLATION));
+    let metadata = c.send(&MetadataRequest::default().with_topics(None), 12).await.unwrap();
+    assert!(metadata.topics.is_empty(), "nothing was created: {:?}", metadata.topics);
+    // 10 000 in all is still allowed.
+    let topics = (0..2).map(|i| CreatableTopic::default().with_name(format!("ok{i}")).with_num_partitions(5000).with_replication_factor(1)).collect();
+    let response = c.send(&CreateTopicsRequest::default().with_topics(topics).with_validate_only(true), 7).await.unwrap();
+    assert!(response.topics.iter().all(|t| t.error_code == 0), "{:?}", response.topics);
+}
+
+#[tokio::test]
+async fn create_topics_with_a_duplicate_name_creates_neither_copy() {
+    let cluster = Cluster::builder().brokers(1).build().await.unwrap();
+    let mut c = connect(&cluster, 1).await;
+    let topic = |name: &str| CreatableTopic::default().with_name(name.into()).with_num_partitions(1).with_replication_factor(1);
+    let response = c
+        .send(&CreateTopicsRequest::default().with_topics(vec![topic("dup"), topic("single"), topic("dup")]), 7)
+        .await
+        .unwrap();
+    let by_name: BTreeMap<_, _> = response.topics.iter().map(|t| (t.name.as_str(), t)).collect();
+    assert_eq!(response.topics.len(), 2, "{:?}", response.topics);
+    assert_eq!(by_name["dup"].error_code, INVALID_REQUEST);
+    assert_eq!(by_name["dup"].error_message.as_deref(), Some("Duplicate topic name."));
+    assert_eq!(by_name["single"].error_code, 0);
+    assert!(cluster.partition_state("dup", 0).await.unwrap().is_none(), "the duplicate was created");
+}
+
+#[tokio::test]
+async fn create_partitions_refuses_duplicates_huge_growth_and_repeated_replicas() {
+    let cluster = Cluster::builder().brokers(3).topic("a", 1, 1).topic("b", 1, 1).build().await.unwrap();
+    let mut c = connect(&cluster, 1).await;
+    let grow = |name: &str, count: i32| CreatePartitionsTopic::default().with_name(name.into()).with_count(count);
+    let response = c
+        .send(&CreatePartitionsRequest::default().with_topics(vec![grow("a", 2), grow("a", 3)]).with_timeout_ms(1000), 3)
+        .await
+        .unwrap();
+    assert_eq!(response.results.len(), 1);
+    assert_eq!(response.results[0].error_code, INVALID_REQUEST);
+    assert_eq!(cluster.partition_state("a", 1).await.unwrap(), None, "a duplicate grew the topic");
+    // 2 x 99 999 new partitions: each under the per-topic limit, together far over 10 000.
+    let response = c
+        .send(&CreatePartitionsRequest::default().with_topics(vec![grow("a", 100_000), grow("b", 100_000)]), 3)
+        .await
+        .unwrap();
+    assert!(response.results.iter().all(|r| r.error_code == POLICY_VIOLATION), "{:?}", response.results);
+    assert_eq!(cluster.partition_state("b", 1).await.unwrap(), None);
+    // A broker named twice in one assignment.
+    let assignment = CreatePartitionsAssignment::default().with_broker_ids(vec![2, 2]);
+    let response = c
+        .send(&CreatePartitionsRequest::default().with_topics(vec![grow("a", 2).with_assignments(Some(vec![assignment]))]), 3)
+        .await
+        .unwrap();
+    assert_eq!(response.results[0].error_code, INVALID_REPLICA_ASSIGNMENT);
+    assert_eq!(cluster.partition_state("a", 1).await.unwrap(), None);
+}
