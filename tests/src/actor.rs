@@ -80,16 +80,31 @@ impl From<&Effects> for WriteEffects {
     }
 }
 
+/// The most request bytes (encoded bodies) the request log keeps, whatever its entry limit:
+/// logged bodies share the frames they were decoded from, so without this 10 000 entries of
+/// 100 MiB frames could pin a terabyte.
+pub(crate) const REQUEST_LOG_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// The request log with its waiters.
 #[derive(Default)]
 pub(crate) struct RequestLog {
     pub(crate) entries: VecDeque<LoggedRequest>,
+    /// Encoded body size of each entry, in step with `entries`.
+    sizes: VecDeque<usize>,
+    bytes: usize,
     pub(crate) next_seq: u64,
     pub(crate) limit: usize,
     pub(crate) waiters: Vec<(RequestMatcher, oneshot::Sender<LoggedRequest>)>,
 }
 
 impl RequestLog {
+    /// Forgets every entry.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.sizes.clear();
+        self.bytes = 0;
+    }
+
     fn push(&mut self, request: LoggedRequest) {
         let mut i = 0;
         while i < self.waiters.len() {
@@ -103,10 +118,18 @@ impl RequestLog {
         if self.limit == 0 {
             return;
         }
-        if self.entries.len() >= self.limit {
+        let size = request.body.encoded_len(request.version);
+        if size > REQUEST_LOG_MAX_BYTES {
+            tracing::debug!(api = request.api_key.name(), size, "request too large for the request log; not kept");
+            return;
+        }
+        while !self.entries.is_empty() && (self.entries.len() >= self.limit || self.bytes + size > REQUEST_LOG_MAX_BYTES) {
             self.entries.pop_front();
+            self.bytes -= self.sizes.pop_front().unwrap_or(0);
         }
         self.entries.push_back(request);
+        self.sizes.push_back(size);
+        self.bytes += size;
     }
 }
 

@@ -258,6 +258,8 @@ impl ClusterBuilder {
     }
 
     /// How many requests the request log keeps (oldest dropped first; 0 = none). Default 10000.
+    /// Whatever the count, the log holds at most 64 MiB of (encoded) requests: older entries
+    /// go first, and a larger request is not kept (it still wakes `wait_for_request` callers).
     pub fn request_log_limit(mut self, n: usize) -> Self {
         self.request_log_limit = n;
         self
@@ -692,7 +694,7 @@ impl Cluster {
         Faults { cluster: self }
     }
 
-    /// Every logged request, oldest first (bounded by `request_log_limit`).
+    /// Every logged request, oldest first (bounded by `request_log_limit` and 64 MiB).
     pub async fn requests(&self) -> Result<Vec<LoggedRequest>, Error> {
         self.call(|a| a.log.entries.iter().cloned().collect()).await
     }
@@ -705,7 +707,7 @@ impl Cluster {
 
     /// Empties the request log.
     pub async fn clear_requests(&self) -> Result<(), Error> {
-        self.call(|a| a.log.entries.clear()).await
+        self.call(|a| a.log.clear()).await
     }
 
     /// The first logged request `matcher` selects, waiting up to `timeout` for one to arrive

@@ -338,3 +338,24 @@ async fn create_partitions_refuses_duplicates_huge_growth_and_repeated_replicas(
     assert_eq!(response.results[0].error_code, INVALID_REPLICA_ASSIGNMENT);
     assert_eq!(cluster.partition_state("a", 1).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn request_log_keeps_at_most_64_mib() {
+    // Four 20 MiB produce requests: the log (default 10 000 entries) must not pin them all.
+    let cluster = Cluster::builder().brokers(1).topic("big", 1, 1).build().await.unwrap();
+    let mut c = connect(&cluster, 1).await;
+    let blob = Bytes::from(vec![0x5a_u8; 20 << 20]);
+    for _ in 0..4 {
+        let request = ProduceRequest::default().with_acks(1).with_topic_data(vec![TopicProduceData::default()
+            .with_name("big".into())
+            .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(blob.clone()))])]);
+        // Garbage records: refused, but logged.
+        let response = c.send(&request, 9).await.unwrap();
+        assert_ne!(response.responses[0].partition_responses[0].error_code, 0);
+    }
+    let logged = cluster.requests().await.unwrap();
+    let bytes: usize = logged.iter().map(|r| r.body.encoded_len(r.version)).sum();
+    assert!(bytes <= 64 << 20, "request log holds {bytes} bytes");
+    let produces = logged.iter().filter(|r| r.api_key == ApiKey::Produce).count();
+    assert_eq!(produces, 3, "the newest produce requests that fit are kept");
+}
