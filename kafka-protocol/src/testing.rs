@@ -21,6 +21,9 @@ pub struct Dictionary {
     pub uuids: Vec<Uuid>,
     /// Byte strings (well-formed record batches, ...) to pick for bytes and records.
     pub bytes: Vec<Bytes>,
+    /// Integers (producer ids, epochs, generations, session ids seen in responses, ...) to
+    /// pick for integer fields, truncated to the field's width.
+    pub ints: Vec<i64>,
 }
 
 /// Integers that break careless arithmetic: they truncate to the edge values of every width
@@ -74,9 +77,14 @@ impl Rng {
 
     /// The next value for an integer field (callers cast it to the field's width).
     pub fn next(&mut self) -> u64 {
-        if self.hostile.is_some() {
+        if let Some(dict) = &self.hostile {
+            let n = dict.ints.len() as u64;
             match self.raw() % 8 {
-                0..=2 => return EDGES[(self.raw() % EDGES.len() as u64) as usize],
+                0..=1 => return EDGES[(self.raw() % EDGES.len() as u64) as usize],
+                2 if n > 0 => {
+                    let i = (self.raw() % n) as usize;
+                    return self.hostile.as_ref().map_or(0, |d| d.ints[i] as u64);
+                }
                 3..=4 => return self.raw() % 8,
                 _ => {}
             }

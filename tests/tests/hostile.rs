@@ -25,7 +25,7 @@ use kafka_protocol::frame::{decode_response_body, encode_request_body, peek_corr
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, FetchRequest, MetadataRequest, ProduceRequest, RequestBody, RequestHeader,
+    ApiKey, ApiVersionsRequest, FetchRequest, MetadataRequest, ProduceRequest, RequestBody, RequestHeader, ResponseBody,
 };
 use kafka_protocol::testing::{arbitrary_request, Dictionary, Rng};
 use kafka_protocol::Uuid;
@@ -37,6 +37,8 @@ const PER_VERSION: usize = 12;
 /// A request the broker leaves unanswered this long (virtual time) counts as a hang.
 const HANG: Duration = Duration::from_secs(60 * 24 * 3600);
 const SENTINEL: &str = "sentinel";
+/// Names every round starts with (harvested ids come after them).
+const BASE_STRINGS: usize = 34;
 
 /// What happened to one request.
 #[derive(Debug, Default)]
@@ -69,6 +71,7 @@ async fn exchange(
     correlation: i32,
     expect_answer: bool,
     tally: &mut Tally,
+    dict: &mut Dictionary,
 ) -> Result<(), String> {
     if conn.client.is_none() {
         conn.client = Some(connect(cluster, broker).await);
@@ -89,7 +92,9 @@ async fn exchange(
             if got != Some(correlation) {
                 return Err(format!("correlation id {got:?}, expected {correlation}"));
             }
-            decode_response_body(frame, key, version).map_err(|e| format!("undecodable response: {e}"))?;
+            let (_, body) =
+                decode_response_body(frame, key, version).map_err(|e| format!("undecodable response: {e}"))?;
+            harvest(dict, &body);
             tally.answered += 1;
         }
         Err(ClientError::Timeout(_)) => return Err(format!("no response and no close within {HANG:?} (virtual time)")),
@@ -99,6 +104,42 @@ async fn exchange(
         }
     }
     Ok(())
+}
+
+/// Keeps ids the broker handed out (member ids, producer ids and epochs, generations, fetch
+/// sessions) so later requests can name them: random values would never match.
+fn harvest(dict: &mut Dictionary, body: &ResponseBody) {
+    const KEEP: usize = 48;
+    let mut strings = Vec::new();
+    let mut ints = Vec::new();
+    match body {
+        ResponseBody::JoinGroup(r) => {
+            strings.push(r.member_id.clone());
+            ints.push(i64::from(r.generation_id));
+        }
+        ResponseBody::ConsumerGroupHeartbeat(r) => {
+            strings.extend(r.member_id.clone());
+            ints.push(i64::from(r.member_epoch));
+        }
+        ResponseBody::InitProducerId(r) => {
+            ints.push(r.producer_id);
+            ints.push(i64::from(r.producer_epoch));
+        }
+        ResponseBody::Fetch(r) => ints.push(i64::from(r.session_id)),
+        _ => {}
+    }
+    for s in strings.into_iter().filter(|s| !s.is_empty()) {
+        if dict.strings.len() >= KEEP * 2 {
+            dict.strings.remove(BASE_STRINGS);
+        }
+        dict.strings.push(s);
+    }
+    for i in ints.into_iter().filter(|i| *i > 0) {
+        if dict.ints.len() >= KEEP {
+            dict.ints.remove(0);
+        }
+        dict.ints.push(i);
+    }
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -181,7 +222,7 @@ async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16
     // or truncate what they name, and the sentinel must come through untouched.
     let uuids: Vec<Uuid> =
         metadata.topics.iter().filter(|t| t.name.as_deref() != Some(SENTINEL)).map(|t| t.topic_id).collect();
-    let strings = [
+    let strings: Vec<String> = [
         "t1", "t2", "g1", "g2", "txn-1", "client-1", "consumer", "range", "uniform", "roundrobin",
         "retention.ms", "retention.bytes", "cleanup.policy", "max.message.bytes", "min.insync.replicas",
         "message.timestamp.type", "segment.bytes", "-1", "0", "2147483647", "User:alice", "User:*", "*",
@@ -190,6 +231,7 @@ async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16
     ]
     .map(String::from)
     .to_vec();
+    assert_eq!(strings.len(), BASE_STRINGS);
     let bytes = vec![
         Bytes::from(record_batch(&[b"x", b"yy"], 1_700_000_000_000)),
         Bytes::from(record_batch(&[b"edge"], i64::MAX)),
@@ -198,7 +240,7 @@ async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16
         Bytes::from(producer_batch(&[b"txn"], 1_700_000_000_000, 1, 0, i32::MAX, true)),
         Bytes::new(),
     ];
-    let dict = Dictionary { strings, uuids, bytes };
+    let dict = Dictionary { strings, uuids, bytes, ints: Vec::new() };
 
     let versions = c.send(&ApiVersionsRequest::default(), 3).await.expect("api versions");
     let served = versions
@@ -216,10 +258,11 @@ async fn hostile_requests_never_take_the_broker_down() {
     let mut tally = Tally::default();
     let mut per_api: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut correlation = 0i32;
+    let mut harvested = (0, 0);
     for round in 0..rounds {
         // A fresh cluster per round: rounds stay independent (and reproducible alone), and
         // the topics a round creates do not slow the next one down.
-        let (cluster, dict, expected, served) = setup().await;
+        let (cluster, mut dict, expected, served) = setup().await;
         let mut conns: Vec<Conn> = (0..3).map(|_| Conn { client: None }).collect();
         for &(key, min, max) in &served {
             for version in min..=max {
@@ -243,7 +286,8 @@ async fn hostile_requests_never_take_the_broker_down() {
                     let expect_answer = !matches!(&body, RequestBody::Produce(p) if p.acks == 0);
                     let conn = &mut conns[(broker - 1) as usize];
                     let outcome =
-                        exchange(&cluster, conn, broker, &frame, key, version, correlation, expect_answer, &mut tally).await;
+                        exchange(&cluster, conn, broker, &frame, key, version, correlation, expect_answer, &mut tally, &mut dict)
+                            .await;
                     if let Err(e) = outcome {
                         let shown: String = format!("{body:?}").chars().take(1500).collect();
                         panic!("{key:?} v{version} seed {seed:#x} request {i} to broker {broker}: {e}\n{shown}");
@@ -253,8 +297,12 @@ async fn hostile_requests_never_take_the_broker_down() {
                 check_alive(&cluster, &expected, &format!("{key:?} v{version} (seed {seed:#x})")).await;
             }
         }
+        harvested = (dict.strings.len() - BASE_STRINGS, dict.ints.len());
     }
-    println!("hostile sweep: {rounds} round(s), {tally:?}, requests per API: {per_api:?}");
+    println!(
+        "hostile sweep: {rounds} round(s), {tally:?}, ids harvested in the last round (strings, ints): {harvested:?}, \
+         requests per API: {per_api:?}"
+    );
     assert!(tally.answered > 1000, "too few answered requests to mean anything: {tally:?}");
 }
 

@@ -36,6 +36,7 @@ fn main() -> std::io::Result<()> {
             .to_vec(),
         uuids: Vec::new(),
         bytes: vec![batch.clone()],
+        ints: Vec::new(),
     };
     let produce = ProduceRequest::default().with_acks(-1).with_timeout_ms(1000).with_topic_data(vec![
         TopicProduceData::default()
