@@ -76,6 +76,8 @@ impl Rng {
     }
 
     /// The next value for an integer field (callers cast it to the field's width).
+    // Generated code calls `rng.next()`; this is no iterator.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         if let Some(dict) = &self.hostile {
             let n = dict.ints.len() as u64;

@@ -49,6 +49,16 @@ struct Tally {
     unencodable: usize,
 }
 
+/// One encoded request and what to expect of it.
+struct Sent<'a> {
+    frame: &'a [u8],
+    key: ApiKey,
+    version: i16,
+    correlation: i32,
+    /// False for acks=0 Produce.
+    expect_answer: bool,
+}
+
 struct Conn {
     client: Option<TestClient>,
 }
@@ -65,11 +75,7 @@ async fn exchange(
     cluster: &Cluster,
     conn: &mut Conn,
     broker: i32,
-    frame: &[u8],
-    key: ApiKey,
-    version: i16,
-    correlation: i32,
-    expect_answer: bool,
+    sent: &Sent<'_>,
     tally: &mut Tally,
     dict: &mut Dictionary,
 ) -> Result<(), String> {
@@ -77,6 +83,7 @@ async fn exchange(
         conn.client = Some(connect(cluster, broker).await);
     }
     let Some(client) = conn.client.as_mut() else { return Ok(()) };
+    let Sent { frame, key, version, correlation, expect_answer } = *sent;
     if client.write_raw(frame).await.is_err() {
         tally.closed += 1;
         conn.client = None;
@@ -285,9 +292,9 @@ async fn hostile_requests_never_take_the_broker_down() {
                     }
                     let expect_answer = !matches!(&body, RequestBody::Produce(p) if p.acks == 0);
                     let conn = &mut conns[(broker - 1) as usize];
+                    let sent = Sent { frame: &frame, key, version, correlation, expect_answer };
                     let outcome =
-                        exchange(&cluster, conn, broker, &frame, key, version, correlation, expect_answer, &mut tally, &mut dict)
-                            .await;
+                        exchange(&cluster, conn, broker, &sent, &mut tally, &mut dict).await;
                     if let Err(e) = outcome {
                         let shown: String = format!("{body:?}").chars().take(1500).collect();
                         panic!("{key:?} v{version} seed {seed:#x} request {i} to broker {broker}: {e}\n{shown}");
