@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    kafka_testkit::fuzzing::run(data);
+    let _ = kafka_testkit::fuzzing::run(data);
 });
