@@ -311,6 +311,13 @@ impl Actor {
             return;
         }
         if let Some(code) = self.state.security.request_error(connection, &body, version) {
+            if silent {
+                // An acks=0 producer reads no response: one here would be taken for the
+                // answer to its next request. Kafka closes the connection on acks=0 errors.
+                tracing::info!(connection, code, "acks=0 produce refused by the authorizer; closing the connection");
+                let _ = reply.send(Reply::Close);
+                return;
+            }
             let _ = reply.send(match (entry.error_response)(&body, version, code) {
                 Some(body) => Reply::Response { version, correlation_id, body, effects: write },
                 None => Reply::Close,

@@ -30,7 +30,9 @@ use kafka_protocol::messages::{
 use kafka_protocol::testing::{arbitrary_request, Dictionary, Rng};
 use kafka_protocol::Uuid;
 use kafka_testkit::testing::{producer_batch, record_batch, ClientError, TestClient};
-use kafka_testkit::Cluster;
+use kafka_protocol::messages::create_acls_request::AclCreation;
+use kafka_protocol::messages::{CreateAclsRequest, SaslAuthenticateRequest, SaslHandshakeRequest};
+use kafka_testkit::{Cluster, SaslSettings};
 
 /// Requests per API version per round.
 const PER_VERSION: usize = 12;
@@ -61,11 +63,26 @@ struct Sent<'a> {
 
 struct Conn {
     client: Option<TestClient>,
+    /// Who the connection logs in as (secured sweep).
+    user: Option<&'static str>,
 }
 
 async fn connect(cluster: &Cluster, broker: i32) -> TestClient {
+    connect_as(cluster, broker, None).await
+}
+
+/// A connection, logged in with SASL PLAIN as `user` (password `<user>-secret`) if given.
+async fn connect_as(cluster: &Cluster, broker: i32, user: Option<&str>) -> TestClient {
     let mut c = TestClient::connect(cluster.broker_addr(broker).expect("broker address")).await.expect("connect");
     c.timeout = HANG;
+    if let Some(user) = user {
+        let handshake = c.send(&SaslHandshakeRequest::default().with_mechanism("PLAIN".into()), 1).await.expect("handshake");
+        assert_eq!(handshake.error_code, 0, "{handshake:?}");
+        let token = format!("\0{user}\0{user}-secret");
+        let auth = SaslAuthenticateRequest::default().with_auth_bytes(token.into_bytes().into());
+        let answer = c.send(&auth, 2).await.expect("authenticate");
+        assert_eq!(answer.error_code, 0, "{answer:?}");
+    }
     c
 }
 
@@ -80,7 +97,7 @@ async fn exchange(
     dict: &mut Dictionary,
 ) -> Result<(), String> {
     if conn.client.is_none() {
-        conn.client = Some(connect(cluster, broker).await);
+        conn.client = Some(connect_as(cluster, broker, conn.user).await);
     }
     let Some(client) = conn.client.as_mut() else { return Ok(()) };
     let Sent { frame, key, version, correlation, expect_answer } = *sent;
@@ -159,11 +176,11 @@ async fn leader(cluster: &Cluster, topic: &str, partition: i32) -> i32 {
 }
 
 /// The sentinel partitions' records as Fetch returns them from their leaders.
-async fn sentinel_records(cluster: &Cluster) -> BTreeMap<i32, Bytes> {
+async fn sentinel_records(cluster: &Cluster, admin: Option<&str>) -> BTreeMap<i32, Bytes> {
     let mut out = BTreeMap::new();
     for partition in 0..2 {
         let broker = leader(cluster, SENTINEL, partition).await;
-        let mut c = connect(cluster, broker).await;
+        let mut c = connect_as(cluster, broker, admin).await;
         let request = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_topics(vec![
             FetchTopic::default().with_topic(SENTINEL.into()).with_partitions(vec![FetchPartition::default()
                 .with_partition(partition)
@@ -180,9 +197,9 @@ async fn sentinel_records(cluster: &Cluster) -> BTreeMap<i32, Bytes> {
 
 /// Every broker answers ApiVersions and Metadata on a fresh connection, and the sentinel's
 /// data is intact.
-async fn check_alive(cluster: &Cluster, expected: &BTreeMap<i32, Bytes>, after: &str) {
+async fn check_alive(cluster: &Cluster, admin: Option<&str>, expected: &BTreeMap<i32, Bytes>, after: &str) {
     for broker in 1..=3 {
-        let mut c = connect(cluster, broker).await;
+        let mut c = connect_as(cluster, broker, admin).await;
         let versions = c.send(&ApiVersionsRequest::default(), 3).await;
         assert!(versions.is_ok_and(|r| r.error_code == 0), "after {after}: broker {broker} ApiVersions");
         let metadata = c.send(&MetadataRequest::default().with_topics(None), 12).await.expect("metadata");
@@ -192,23 +209,47 @@ async fn check_alive(cluster: &Cluster, expected: &BTreeMap<i32, Bytes>, after: 
             "after {after}: broker {broker} lost the sentinel topic"
         );
     }
-    assert_eq!(&sentinel_records(cluster).await, expected, "after {after}: sentinel data changed");
+    assert_eq!(&sentinel_records(cluster, admin).await, expected, "after {after}: sentinel data changed");
 }
 
-async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16, i16)>) {
-    let cluster = Cluster::builder()
-        .brokers(3)
-        .seed(11)
-        .topic(SENTINEL, 2, 3)
-        .topic("t1", 3, 2)
-        .topic("t2", 1, 1)
-        .build()
-        .await
-        .expect("cluster");
+/// The sweep's cluster. Secured: SASL PLAIN users `admin` (super user) and `alice`, ACLs on,
+/// alice allowed some operations on some of the dictionary's names, so requests mix allowed
+/// and denied items (the per-item ACL split and merge).
+async fn setup(secured: bool) -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16, i16)>) {
+    let mut builder = Cluster::builder().brokers(3).seed(11).topic(SENTINEL, 2, 3).topic("t1", 3, 2).topic("t2", 1, 1);
+    if secured {
+        builder = builder
+            .sasl(SaslSettings::new().user("admin", "admin-secret").user("alice", "alice-secret"))
+            .acls(["User:admin"]);
+    }
+    let cluster = builder.build().await.expect("cluster");
+    let admin = secured.then_some("admin");
+    if secured {
+        // (resource type, name, operation): topic 2, group 3, cluster 4, transactional id 5;
+        // ALL 2, READ 3, WRITE 4, DESCRIBE 8.
+        let grants: [(i8, &str, i8); 6] =
+            [(2, "t1", 2), (2, "t2", 8), (3, "g1", 2), (3, "g2", 3), (5, "txn-1", 2), (4, "kafka-cluster", 8)];
+        let creations = grants
+            .iter()
+            .map(|(rt, name, op)| {
+                AclCreation::default()
+                    .with_resource_type(*rt)
+                    .with_resource_name((*name).into())
+                    .with_resource_pattern_type(3)
+                    .with_principal("User:alice".into())
+                    .with_host("*".into())
+                    .with_operation(*op)
+                    .with_permission_type(3)
+            })
+            .collect();
+        let mut c = connect_as(&cluster, 1, admin).await;
+        let created = c.send(&CreateAclsRequest::default().with_creations(creations), 3).await.expect("create acls");
+        assert!(created.results.iter().all(|r| r.error_code == 0), "{created:?}");
+    }
     // The sentinel: two batches per partition, produced before the sweep.
     for partition in 0..2 {
         let broker = leader(&cluster, SENTINEL, partition).await;
-        let mut c = connect(&cluster, broker).await;
+        let mut c = connect_as(&cluster, broker, admin).await;
         for n in 0..2 {
             let batch = record_batch(&[format!("p{partition}-{n}-a").as_bytes(), b"second"], 1_700_000_000_000 + n);
             let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(1000).with_topic_data(vec![
@@ -220,10 +261,10 @@ async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16
             assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
         }
     }
-    let expected = sentinel_records(&cluster).await;
+    let expected = sentinel_records(&cluster, admin).await;
     assert!(expected.values().all(|r| !r.is_empty()));
 
-    let mut c = connect(&cluster, 1).await;
+    let mut c = connect_as(&cluster, 1, admin).await;
     let metadata = c.send(&MetadataRequest::default().with_topics(None), 12).await.expect("metadata");
     // The sentinel's name and id stay out of the dictionary: requests may legitimately delete
     // or truncate what they name, and the sentinel must come through untouched.
@@ -260,6 +301,17 @@ async fn setup() -> (Cluster, Dictionary, BTreeMap<i32, Bytes>, Vec<(ApiKey, i16
 
 #[tokio::test(start_paused = true)]
 async fn hostile_requests_never_take_the_broker_down() {
+    sweep(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn hostile_requests_from_a_sasl_user_with_partial_acls() {
+    sweep(true).await;
+}
+
+async fn sweep(secured: bool) {
+    let user = secured.then_some("alice");
+    let admin = secured.then_some("admin");
     let rounds = env_u64("HOSTILE_ROUNDS", 1);
     let base_seed = env_u64("HOSTILE_SEED", 0x5eed_0001);
     let mut tally = Tally::default();
@@ -269,8 +321,8 @@ async fn hostile_requests_never_take_the_broker_down() {
     for round in 0..rounds {
         // A fresh cluster per round: rounds stay independent (and reproducible alone), and
         // the topics a round creates do not slow the next one down.
-        let (cluster, mut dict, expected, served) = setup().await;
-        let mut conns: Vec<Conn> = (0..3).map(|_| Conn { client: None }).collect();
+        let (cluster, mut dict, expected, served) = setup(secured).await;
+        let mut conns: Vec<Conn> = (0..3).map(|_| Conn { client: None, user }).collect();
         for &(key, min, max) in &served {
             for version in min..=max {
                 let seed = base_seed ^ (round << 40) ^ ((key.key() as u64) << 16) ^ version as u64;
@@ -301,13 +353,13 @@ async fn hostile_requests_never_take_the_broker_down() {
                     }
                     *per_api.entry(key.name()).or_default() += 1;
                 }
-                check_alive(&cluster, &expected, &format!("{key:?} v{version} (seed {seed:#x})")).await;
+                check_alive(&cluster, admin, &expected, &format!("{key:?} v{version} (seed {seed:#x})")).await;
             }
         }
         harvested = (dict.strings.len() - BASE_STRINGS, dict.ints.len());
     }
     println!(
-        "hostile sweep: {rounds} round(s), {tally:?}, ids harvested in the last round (strings, ints): {harvested:?}, \
+        "hostile sweep (secured: {secured}): {rounds} round(s), {tally:?}, ids harvested in the last round (strings, ints): {harvested:?}, \
          requests per API: {per_api:?}"
     );
     assert!(tally.answered > 1000, "too few answered requests to mean anything: {tally:?}");
@@ -413,4 +465,28 @@ async fn request_log_keeps_at_most_64_mib() {
     assert!(bytes <= 64 << 20, "request log holds {bytes} bytes");
     let produces = logged.iter().filter(|r| r.api_key == ApiKey::Produce).count();
     assert_eq!(produces, 3, "the newest produce requests that fit are kept");
+}
+
+#[tokio::test]
+async fn refused_acks0_produce_closes_instead_of_answering() {
+    // Found by the secured sweep: an acks=0 Produce refused as a whole by the authorizer
+    // (transactional id without WRITE) was answered, so the producer, which reads no
+    // response for acks=0, would take that answer for its next request's.
+    let (cluster, ..) = setup(true).await;
+    let mut c = connect_as(&cluster, 1, Some("alice")).await;
+    let batch = producer_batch(&[b"v"], 1_700_000_000_000, 1, 0, 0, true);
+    let request = ProduceRequest::default()
+        .with_acks(0)
+        .with_transactional_id(Some("not-granted".into()))
+        .with_topic_data(vec![TopicProduceData::default().with_name("t1".into()).with_partition_data(vec![
+            PartitionProduceData::default().with_index(0).with_records(Some(batch.into())),
+        ])]);
+    c.write(&request, 9).await.unwrap();
+    let next = c.write(&ApiVersionsRequest::default(), 3).await;
+    // Either the connection is closed (what Kafka does on acks=0 errors) or the next frame
+    // answers the ApiVersions.
+    if let (Ok(correlation), Ok(frame)) = (next, c.read_frame().await) {
+        assert_eq!(peek_correlation_id(&frame), Some(correlation), "a response to the acks=0 produce arrived");
+    }
+    assert!(c.is_closed(Duration::from_secs(1)).await, "connection stays open after a refused acks=0 produce");
 }
