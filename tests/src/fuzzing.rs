@@ -25,7 +25,7 @@ use crate::{ClusterBuilder, Error};
 pub enum Handled {
     /// Answered: the encoded response frame (without size prefix).
     Response(Bytes),
-    /// Not answered yet (parked fetch, pending join); see [`SansIoCluster::settle`].
+    /// Not answered yet (parked fetch, pending join); see [`SansIoCluster::tick`].
     Waiting,
     /// Deliberately unanswered (acks=0, dropped by a fault).
     Nothing,
@@ -54,8 +54,8 @@ impl SansIoCluster {
     }
 
     /// Handles one request frame (without its size prefix) that arrived on `connection` at
-    /// `broker`. Responses of earlier requests of that connection that were still waiting
-    /// come first in Kafka; here they are checked in [`SansIoCluster::settle`].
+    /// `broker`, and returns what became of it. Earlier requests still waiting are picked up
+    /// by later calls and [`SansIoCluster::tick`] (a real connection answers in order).
     pub fn request(&mut self, connection: u64, broker: i32, frame: Bytes) -> Handled {
         let Some(prefix) = peek_request_prefix(&frame) else {
             return Handled::Closed("request has no header".into());
@@ -119,8 +119,8 @@ impl SansIoCluster {
         result
     }
 
-    /// Lets `after` pass (the runtime's paused clock must be advanced by the caller), runs
-    /// the due timers and re-polls parked requests.
+    /// Runs the due timers and re-polls parked requests (call it after advancing the
+    /// runtime's paused clock).
     pub fn tick(&mut self) {
         self.actor.run_timers();
         self.actor.poll_parked();
