@@ -37,8 +37,9 @@ pub mod wire;
 
 #[cfg(test)]
 mod messages_tests;
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "arbitrary"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use codec::{
     DecodeError, DecodeErrorKind, EncodeError, Message, RawTaggedField, Request, Uuid,

@@ -80,16 +80,31 @@ impl From<&Effects> for WriteEffects {
     }
 }
 
+/// The most request bytes (encoded bodies) the request log keeps, whatever its entry limit:
+/// logged bodies share the frames they were decoded from, so without this 10 000 entries of
+/// 100 MiB frames could pin a terabyte.
+pub(crate) const REQUEST_LOG_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// The request log with its waiters.
 #[derive(Default)]
 pub(crate) struct RequestLog {
     pub(crate) entries: VecDeque<LoggedRequest>,
+    /// Encoded body size of each entry, in step with `entries`.
+    sizes: VecDeque<usize>,
+    bytes: usize,
     pub(crate) next_seq: u64,
     pub(crate) limit: usize,
     pub(crate) waiters: Vec<(RequestMatcher, oneshot::Sender<LoggedRequest>)>,
 }
 
 impl RequestLog {
+    /// Forgets every entry.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.sizes.clear();
+        self.bytes = 0;
+    }
+
     fn push(&mut self, request: LoggedRequest) {
         let mut i = 0;
         while i < self.waiters.len() {
@@ -103,10 +118,18 @@ impl RequestLog {
         if self.limit == 0 {
             return;
         }
-        if self.entries.len() >= self.limit {
+        let size = request.body.encoded_len(request.version);
+        if size > REQUEST_LOG_MAX_BYTES {
+            tracing::debug!(api = request.api_key.name(), size, "request too large for the request log; not kept");
+            return;
+        }
+        while !self.entries.is_empty() && (self.entries.len() >= self.limit || self.bytes + size > REQUEST_LOG_MAX_BYTES) {
             self.entries.pop_front();
+            self.bytes -= self.sizes.pop_front().unwrap_or(0);
         }
         self.entries.push_back(request);
+        self.sizes.push_back(size);
+        self.bytes += size;
     }
 }
 
@@ -179,13 +202,7 @@ impl Actor {
     /// The actor loop: runs until every sender is gone or the task is aborted.
     pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ActorMsg>) {
         loop {
-            let deadline = self
-                .parked
-                .iter()
-                .map(|p| p.parked.deadline())
-                .chain(self.timers.iter().map(|t| t.at))
-                .chain(self.state.subsystem_deadline())
-                .min();
+            let deadline = self.next_deadline();
             let msg = match deadline {
                 Some(deadline) => tokio::select! {
                     msg = rx.recv() => msg,
@@ -204,13 +221,29 @@ impl Actor {
                     self.state.sync_store();
                     self.poll_parked();
                 }
-                Some(ActorMsg::Closed(connection)) => self.state.security.closed(connection),
+                Some(ActorMsg::Closed(connection)) => self.handle_closed(connection),
                 None => break,
             }
         }
     }
 
-    fn on_request(&mut self, incoming: Incoming) {
+    /// When the actor next has something to do without a message: a parked request's
+    /// deadline, a timer, a subsystem timeout.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.parked
+            .iter()
+            .map(|p| p.parked.deadline())
+            .chain(self.timers.iter().map(|t| t.at))
+            .chain(self.state.subsystem_deadline())
+            .min()
+    }
+
+    /// A connection ended: its per-connection state goes.
+    pub(crate) fn handle_closed(&mut self, connection: u64) {
+        self.state.security.closed(connection);
+    }
+
+    pub(crate) fn on_request(&mut self, incoming: Incoming) {
         let key = incoming.frame.api_key;
         let Some(entry) = handlers::entry(key) else {
             tracing::warn!(api = key.name(), "no handler; closing connection");
@@ -278,6 +311,13 @@ impl Actor {
             return;
         }
         if let Some(code) = self.state.security.request_error(connection, &body, version) {
+            if silent {
+                // An acks=0 producer reads no response: one here would be taken for the
+                // answer to its next request. Kafka closes the connection on acks=0 errors.
+                tracing::info!(connection, code, "acks=0 produce refused by the authorizer; closing the connection");
+                let _ = reply.send(Reply::Close);
+                return;
+            }
             let _ = reply.send(match (entry.error_response)(&body, version, code) {
                 Some(body) => Reply::Response { version, correlation_id, body, effects: write },
                 None => Reply::Close,
@@ -356,7 +396,7 @@ impl Actor {
     }
 
     /// Runs every timer that is due, earliest first.
-    fn run_timers(&mut self) {
+    pub(crate) fn run_timers(&mut self) {
         let now = Instant::now();
         let completions = self.state.on_subsystem_timeout(now);
         self.complete_all(completions);

@@ -258,6 +258,8 @@ impl ClusterBuilder {
     }
 
     /// How many requests the request log keeps (oldest dropped first; 0 = none). Default 10000.
+    /// Whatever the count, the log holds at most 64 MiB of (encoded) requests: older entries
+    /// go first, and a larger request is not kept (it still wakes `wait_for_request` callers).
     pub fn request_log_limit(mut self, n: usize) -> Self {
         self.request_log_limit = n;
         self
@@ -388,62 +390,25 @@ impl ClusterBuilder {
         Ok(self.listeners.clone())
     }
 
-    /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
-    pub async fn build(self) -> Result<Cluster, Error> {
-        if self.brokers < 1 {
-            return Err(Error::Config(format!("brokers must be at least 1, got {}", self.brokers)));
-        }
-        if self.default_partitions < 1 {
-            return Err(Error::Config(format!("default_partitions must be at least 1, got {}", self.default_partitions)));
-        }
-        let listener_defs = self.listener_defs()?;
-        // (listener index, broker id, socket), and each listener's port per broker.
-        let mut sockets = Vec::new();
-        let mut ports: Vec<BTreeMap<i32, u16>> = vec![BTreeMap::new(); listener_defs.len()];
-        let mut brokers = Vec::new();
-        for id in 1..=self.brokers {
-            for (index, def) in listener_defs.iter().enumerate() {
-                let port = match self.base_port {
-                    Some(base) => crate::listeners::fixed_port(base, index, self.brokers, id).ok_or_else(|| {
-                        Error::Config(format!("port for broker {id} on listener {} overflows", def.name))
-                    })?,
-                    None => 0,
-                };
-                let bind_err = |source| Error::Bind { broker: id, host: self.host.clone(), port, source };
-                let listener = bind(&self.host, port).map_err(bind_err)?;
-                let addr = listener.local_addr().map_err(bind_err)?;
-                if let Some(p) = ports.get_mut(index) {
-                    p.insert(id, addr.port());
-                }
-                sockets.push((index, id, listener));
-            }
-            let port = ports.first().and_then(|p| p.get(&id)).copied().unwrap_or(0);
-            brokers.push(BrokerInfo { id, host: self.host.clone(), port, rack: self.racks.get(&id).cloned(), up: true });
-        }
+    /// The served version table.
+    fn supported_apis(&self) -> Arc<SupportedApis> {
+        Arc::new(SupportedApis::new(crate::handlers::implemented(), self.kafka_version, &self.version_overrides))
+    }
+
+    /// The cluster state before any data dir is loaded or topic created: brokers, configs,
+    /// coordinators, security.
+    fn initial_state(
+        &self,
+        cluster_id: String,
+        brokers: Vec<BrokerInfo>,
+        apis: Arc<SupportedApis>,
+        listener_defs: &[ListenerDef],
+    ) -> Result<ClusterState, Error> {
+        // The default cluster id is the seeded source's first draw; the state keeps the rest.
+        let mut rng = Rng::new(self.seed);
+        let _ = rng.uuid();
         let broker_count = self.brokers as i16;
         let default_rf = self.default_replication_factor.unwrap_or(3).clamp(1, broker_count.max(1));
-        let apis = Arc::new(SupportedApis::new(
-            crate::handlers::implemented(),
-            self.kafka_version,
-            &self.version_overrides,
-        ));
-        let mut rng = Rng::new(self.seed);
-        let mut cluster_id = base64_id(rng.uuid());
-        let loaded = match self.data_dir.clone() {
-            Some(dir) => {
-                let id = cluster_id.clone();
-                let d = dir.clone();
-                let loaded = tokio::task::spawn_blocking(move || crate::state::persist::load(&d, &id))
-                    .await
-                    .map_err(|e| Error::Config(format!("loading data dir {}: {e}", dir.display())))?
-                    .map_err(Error::DataDir)?;
-                if let Some(id) = loaded.cluster_id.clone() {
-                    cluster_id = id;
-                }
-                Some((dir, loaded))
-            }
-            None => None,
-        };
         let mut state = ClusterState {
             cluster_id,
             brokers,
@@ -490,7 +455,90 @@ impl ClusterBuilder {
                 .fold(AuthorizerConfig::default().allow_everyone_if_no_acl_found(false), |c, u| c.super_user(u.clone()));
             Authorizer::new(config)
         });
-        state.security = BrokerSecurity::new(listener_defs.clone(), sasl, scram, authorizer);
+        state.security = BrokerSecurity::new(listener_defs.to_vec(), sasl, scram, authorizer);
+        Ok(state)
+    }
+
+    /// Creates the builder's topics that do not exist yet.
+    fn create_topics(&self, state: &mut ClusterState) -> Result<(), Error> {
+        let broker_count = self.brokers as i16;
+        for (name, partitions, rf, configs) in &self.topics {
+            if state.topics.contains(name) {
+                continue;
+            }
+            let rf = (*rf).clamp(1, broker_count);
+            state
+                .create_topic(name, *partitions, rf, None, configs.clone(), false)
+                .map_err(|e| Error::Topic { topic: name.clone(), code: e.code, message: e.message })?;
+        }
+        Ok(())
+    }
+
+    /// A cluster without sockets or tasks for sans-IO request handling (fuzzing): the same
+    /// state `build` would start with, ports 0, no data dir.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn build_sans_io(&self) -> Result<(ClusterState, Arc<SupportedApis>), Error> {
+        let listener_defs = self.listener_defs()?;
+        let brokers = (1..=self.brokers.max(1))
+            .map(|id| BrokerInfo { id, host: self.host.clone(), port: 0, rack: self.racks.get(&id).cloned(), up: true })
+            .collect();
+        let apis = self.supported_apis();
+        let cluster_id = base64_id(Rng::new(self.seed).uuid());
+        let mut state = self.initial_state(cluster_id, brokers, apis.clone(), &listener_defs)?;
+        self.create_topics(&mut state)?;
+        Ok((state, apis))
+    }
+
+    /// Binds the listeners and starts the cluster. Must be called inside a tokio runtime.
+    pub async fn build(self) -> Result<Cluster, Error> {
+        if self.brokers < 1 {
+            return Err(Error::Config(format!("brokers must be at least 1, got {}", self.brokers)));
+        }
+        if self.default_partitions < 1 {
+            return Err(Error::Config(format!("default_partitions must be at least 1, got {}", self.default_partitions)));
+        }
+        let listener_defs = self.listener_defs()?;
+        // (listener index, broker id, socket), and each listener's port per broker.
+        let mut sockets = Vec::new();
+        let mut ports: Vec<BTreeMap<i32, u16>> = vec![BTreeMap::new(); listener_defs.len()];
+        let mut brokers = Vec::new();
+        for id in 1..=self.brokers {
+            for (index, def) in listener_defs.iter().enumerate() {
+                let port = match self.base_port {
+                    Some(base) => crate::listeners::fixed_port(base, index, self.brokers, id).ok_or_else(|| {
+                        Error::Config(format!("port for broker {id} on listener {} overflows", def.name))
+                    })?,
+                    None => 0,
+                };
+                let bind_err = |source| Error::Bind { broker: id, host: self.host.clone(), port, source };
+                let listener = bind(&self.host, port).map_err(bind_err)?;
+                let addr = listener.local_addr().map_err(bind_err)?;
+                if let Some(p) = ports.get_mut(index) {
+                    p.insert(id, addr.port());
+                }
+                sockets.push((index, id, listener));
+            }
+            let port = ports.first().and_then(|p| p.get(&id)).copied().unwrap_or(0);
+            brokers.push(BrokerInfo { id, host: self.host.clone(), port, rack: self.racks.get(&id).cloned(), up: true });
+        }
+        let apis = self.supported_apis();
+        let mut cluster_id = base64_id(Rng::new(self.seed).uuid());
+        let loaded = match self.data_dir.clone() {
+            Some(dir) => {
+                let id = cluster_id.clone();
+                let d = dir.clone();
+                let loaded = tokio::task::spawn_blocking(move || crate::state::persist::load(&d, &id))
+                    .await
+                    .map_err(|e| Error::Config(format!("loading data dir {}: {e}", dir.display())))?
+                    .map_err(Error::DataDir)?;
+                if let Some(id) = loaded.cluster_id.clone() {
+                    cluster_id = id;
+                }
+                Some((dir, loaded))
+            }
+            None => None,
+        };
+        let mut state = self.initial_state(cluster_id, brokers, apis.clone(), &listener_defs)?;
         let tls = match &self.tls {
             Some(settings) => Some(crate::server::tls_acceptor(settings).map_err(Error::Config)?),
             None => None,
@@ -506,15 +554,7 @@ impl ClusterBuilder {
             state.store = Some(store);
             state.settle_interrupted_transactions();
         }
-        for (name, partitions, rf, configs) in self.topics {
-            if state.topics.contains(&name) {
-                continue;
-            }
-            let rf = rf.clamp(1, broker_count);
-            state
-                .create_topic(&name, partitions, rf, None, configs, false)
-                .map_err(|e| Error::Topic { topic: name.clone(), code: e.code, message: e.message })?;
-        }
+        self.create_topics(&mut state)?;
         state.sync_store();
         let (tx, rx) = mpsc::unbounded_channel();
         let first_ports = ports.first().cloned().unwrap_or_default();
@@ -654,7 +694,7 @@ impl Cluster {
         Faults { cluster: self }
     }
 
-    /// Every logged request, oldest first (bounded by `request_log_limit`).
+    /// Every logged request, oldest first (bounded by `request_log_limit` and 64 MiB).
     pub async fn requests(&self) -> Result<Vec<LoggedRequest>, Error> {
         self.call(|a| a.log.entries.iter().cloned().collect()).await
     }
@@ -667,7 +707,7 @@ impl Cluster {
 
     /// Empties the request log.
     pub async fn clear_requests(&self) -> Result<(), Error> {
-        self.call(|a| a.log.entries.clear()).await
+        self.call(|a| a.log.clear()).await
     }
 
     /// The first logged request `matcher` selects, waiting up to `timeout` for one to arrive

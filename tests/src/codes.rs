@@ -40,6 +40,8 @@ pub const INVALID_REPLICA_ASSIGNMENT: i16 = ErrorCode::InvalidReplicaAssignment.
 pub const INVALID_CONFIG: i16 = ErrorCode::InvalidConfig.code();
 /// `INVALID_REQUEST`.
 pub const INVALID_REQUEST: i16 = ErrorCode::InvalidRequest.code();
+/// `POLICY_VIOLATION`.
+pub const POLICY_VIOLATION: i16 = ErrorCode::PolicyViolation.code();
 /// `FETCH_SESSION_ID_NOT_FOUND`.
 pub const FETCH_SESSION_ID_NOT_FOUND: i16 = ErrorCode::FetchSessionIdNotFound.code();
 /// `INVALID_FETCH_SESSION_EPOCH`.

@@ -54,6 +54,9 @@ mod batch;
 mod cluster;
 pub mod codes;
 mod faults;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 mod handlers;
 mod listeners;

@@ -778,7 +778,7 @@ fn render_len_tagged(out: &mut String, spec: &Spec, s: &StructDef) {
 }
 
 fn render_arbitrary(out: &mut String, spec: &Spec, s: &StructDef) {
-    let _ = writeln!(out, "#[cfg(test)]\nimpl crate::testing::Arbitrary for {} {{", s.name);
+    let _ = writeln!(out, "#[cfg(any(test, feature = \"arbitrary\"))]\nimpl crate::testing::Arbitrary for {} {{", s.name);
     out.push_str("    fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {\n");
     let _ = writeln!(out, "        let flexible = {};", flexible_expr(spec));
     out.push_str("        let mut this = Self::default();\n");
@@ -972,6 +972,18 @@ fn render_mod(specs: &[Spec]) -> Result<String, String> {
             );
         }
     }
+
+    // Test support: a random request of any API (feature `arbitrary`, for fuzzing servers).
+    out.push_str("/// A random request body of API `key` that is valid at `version` (test support).\n#[cfg(any(test, feature = \"arbitrary\"))]\npub(crate) fn arbitrary_request(key: ApiKey, rng: &mut crate::testing::Rng, version: i16) -> RequestBody {\n    match key {\n");
+    for (req, _) in &apis {
+        let v = api_variant(&req.name);
+        let _ = writeln!(
+            out,
+            "        ApiKey::{v} => RequestBody::{v}(<{} as crate::testing::Arbitrary>::arbitrary(rng, version)),",
+            req.name
+        );
+    }
+    out.push_str("    }\n}\n\n");
 
     // Test support: a round-trip function per message.
     out.push_str("/// One round-trip check per generated message: `(name, versions, check(seed, version))`.\n#[cfg(test)]\npub(crate) fn round_trip_checks() -> Vec<(&'static str, VersionRange, fn(u64, i16) -> Result<Bytes, String>)> {\n    vec![\n");

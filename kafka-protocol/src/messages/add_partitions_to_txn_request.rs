@@ -186,7 +186,7 @@ impl AddPartitionsToTxnRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for AddPartitionsToTxnRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;
@@ -307,7 +307,7 @@ impl AddPartitionsToTxnTopic {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for AddPartitionsToTxnTopic {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;
@@ -488,7 +488,7 @@ impl AddPartitionsToTxnTransaction {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for AddPartitionsToTxnTransaction {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;

@@ -110,7 +110,7 @@ impl AlterPartitionReassignmentsRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for AlterPartitionReassignmentsRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -223,7 +223,7 @@ impl ReassignablePartition {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ReassignablePartition {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -331,7 +331,7 @@ impl ReassignableTopic {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ReassignableTopic {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;

@@ -110,7 +110,7 @@ impl ConsumerGroupDescribeRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ConsumerGroupDescribeRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;

@@ -240,7 +240,7 @@ impl ConsumerGroupHeartbeatRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ConsumerGroupHeartbeatRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -358,7 +358,7 @@ impl TopicPartitions {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TopicPartitions {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;

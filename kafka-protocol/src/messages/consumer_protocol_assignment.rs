@@ -92,7 +92,7 @@ impl ConsumerProtocolAssignment {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ConsumerProtocolAssignment {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = false;
@@ -175,7 +175,7 @@ impl TopicPartition {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TopicPartition {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = false;

@@ -151,7 +151,7 @@ impl ConsumerProtocolSubscription {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ConsumerProtocolSubscription {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = false;
@@ -259,7 +259,7 @@ impl TopicPartition {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TopicPartition {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = false;

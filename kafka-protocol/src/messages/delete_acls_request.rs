@@ -100,7 +100,7 @@ impl DeleteAclsRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for DeleteAclsRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;
@@ -282,7 +282,7 @@ impl DeleteAclsFilter {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for DeleteAclsFilter {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;

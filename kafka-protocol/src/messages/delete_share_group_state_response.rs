@@ -99,7 +99,7 @@ impl DeleteShareGroupStateResponse {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for DeleteShareGroupStateResponse {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -219,7 +219,7 @@ impl PartitionResult {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for PartitionResult {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -328,7 +328,7 @@ impl DeleteStateResult {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for DeleteStateResult {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;

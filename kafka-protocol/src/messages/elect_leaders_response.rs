@@ -129,7 +129,7 @@ impl ElectLeadersResponse {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ElectLeadersResponse {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;
@@ -253,7 +253,7 @@ impl PartitionResult {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for PartitionResult {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;
@@ -362,7 +362,7 @@ impl ReplicaElectionResult {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ReplicaElectionResult {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;

@@ -222,7 +222,7 @@ impl FindCoordinatorResponse {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for FindCoordinatorResponse {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;
@@ -441,7 +441,7 @@ impl Coordinator {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for Coordinator {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;

@@ -113,7 +113,7 @@ impl HeartbeatResponse {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for HeartbeatResponse {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 4;

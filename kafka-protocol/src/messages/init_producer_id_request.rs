@@ -150,7 +150,7 @@ impl InitProducerIdRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for InitProducerIdRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 2;

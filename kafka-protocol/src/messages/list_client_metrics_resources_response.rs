@@ -121,7 +121,7 @@ impl ListClientMetricsResourcesResponse {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ListClientMetricsResourcesResponse {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;
@@ -216,7 +216,7 @@ impl ClientMetricsResource {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for ClientMetricsResource {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = true;

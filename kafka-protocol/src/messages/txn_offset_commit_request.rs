@@ -205,7 +205,7 @@ impl TxnOffsetCommitRequest {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TxnOffsetCommitRequest {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;
@@ -355,7 +355,7 @@ impl TxnOffsetCommitRequestPartition {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TxnOffsetCommitRequestPartition {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;
@@ -467,7 +467,7 @@ impl TxnOffsetCommitRequestTopic {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "arbitrary"))]
 impl crate::testing::Arbitrary for TxnOffsetCommitRequestTopic {
     fn arbitrary(rng: &mut crate::testing::Rng, version: i16) -> Self {
         let flexible = version >= 3;

@@ -1,5 +1,8 @@
 //! CreatePartitions (key 37, KIP-195): grows a topic to a new partition count, with seeded
-//! or explicit replica placement; validate-only supported.
+//! or explicit replica placement; validate-only supported. A name given twice is refused
+//! (INVALID_REQUEST, as Kafka's ControllerApis), and so is a request adding more than
+//! 10 000 partitions in all (POLICY_VIOLATION, the CreateTopics limit of KAFKA-17870; Kafka's
+//! controller bounds the records of one operation the same way).
 
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
@@ -14,8 +17,27 @@ pub(crate) const VERSIONS: VersionRange = VersionRange::new(0, 3);
 
 pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreatePartitionsRequest) -> Outcome {
     let mut response = CreatePartitionsResponse::default();
-    for t in &req.topics {
+    let mut seen = std::collections::BTreeSet::new();
+    let duplicates: std::collections::BTreeSet<String> =
+        req.topics.iter().filter(|t| !seen.insert(t.name.as_str())).map(|t| t.name.clone()).collect();
+    let added: i64 = req
+        .topics
+        .iter()
+        .filter(|t| !duplicates.contains(&t.name))
+        .filter_map(|t| {
+            let current = ctx.state.topics.get(&t.name)?.partitions.len() as i64;
+            Some((i64::from(t.count) - current).max(0))
+        })
+        .sum();
+    let too_many = added > super::create_topics::MAX_PARTITIONS_PER_REQUEST;
+    for t in req.topics.iter().filter(|t| !duplicates.contains(&t.name)) {
         let mut out = CreatePartitionsTopicResult::default().with_name(t.name.clone());
+        if too_many {
+            out.error_code = codes::POLICY_VIOLATION;
+            out.error_message = Some("Excessively large number of partitions per request.".into());
+            response.results.push(out);
+            continue;
+        }
         // An empty (non-null) assignment list is a list of 0 assignments, which Kafka rejects
         // with INVALID_REPLICA_ASSIGNMENT when partitions are added (checked against Kafka 4.3
         // by tests/differential.rs); only null means "broker places the replicas".
@@ -29,6 +51,14 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: CreatePartitionsRequest) -> Outcome
             out.error_message = Some(e.message);
         }
         response.results.push(out);
+    }
+    for name in duplicates {
+        response.results.push(
+            CreatePartitionsTopicResult::default()
+                .with_name(name)
+                .with_error_code(codes::INVALID_REQUEST)
+                .with_error_message(Some("Duplicate topic name.".into())),
+        );
     }
     Outcome::Respond(response.into())
 }
@@ -66,10 +96,11 @@ fn grow(
                 ));
             }
             for replicas in &a {
-                if replicas.is_empty() || replicas.iter().any(|b| state.broker(*b).is_none()) {
+                let repeated = replicas.iter().enumerate().any(|(i, b)| replicas[..i].contains(b));
+                if replicas.is_empty() || repeated || replicas.iter().any(|b| state.broker(*b).is_none()) {
                     return Err(TopicError::new(
                         codes::INVALID_REPLICA_ASSIGNMENT,
-                        format!("topic {name:?}: assignment {replicas:?} names an unknown broker or is empty"),
+                        format!("topic {name:?}: assignment {replicas:?} names an unknown broker, a broker twice or is empty"),
                     ));
                 }
             }

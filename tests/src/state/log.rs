@@ -65,6 +65,36 @@ impl PartitionLog {
     }
 
 
+    /// What must always hold: `log start <= first batch end`, batches in order without
+    /// overlap, the last one ending below the log end offset, the byte count matching.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.log_start_offset < 0 || self.log_start_offset > self.log_end_offset {
+            return Err(format!("log start {} outside 0..={}", self.log_start_offset, self.log_end_offset));
+        }
+        let mut next = i64::MIN;
+        let mut size = 0usize;
+        for b in &self.batches {
+            if b.base_offset < next || b.last_offset < b.base_offset || b.last_offset >= self.log_end_offset {
+                return Err(format!(
+                    "batch {}..={} out of order (previous ended before {next}, log end {})",
+                    b.base_offset, b.last_offset, self.log_end_offset
+                ));
+            }
+            next = b.last_offset.saturating_add(1);
+            size += b.bytes.len();
+        }
+        if let Some(last) = self.batches.back() {
+            if last.last_offset < self.log_start_offset {
+                return Err(format!("last batch ends at {} before log start {}", last.last_offset, self.log_start_offset));
+            }
+        }
+        if size != self.size_bytes {
+            return Err(format!("size {} but batches hold {size} bytes", self.size_bytes));
+        }
+        Ok(())
+    }
+
     pub(crate) fn batches(&self) -> impl Iterator<Item = &StoredBatch> {
         self.batches.iter()
     }

@@ -105,6 +105,31 @@ impl ClusterState {
         self.groups.next_deadline().map(tokio::time::Instant::from_std).into_iter().chain(txn).min()
     }
 
+    /// Checks what must hold between requests: every partition's log is consistent, its
+    /// leader is one of its replicas and the LSO lies within the log (fuzzing, tests).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        for topic in self.topics.iter() {
+            for p in &topic.partitions {
+                let at = || format!("{}-{}", topic.name, p.index);
+                p.log.check().map_err(|e| format!("{}: {e}", at()))?;
+                if let Some(leader) = p.leader {
+                    if !p.replicas.contains(&leader) {
+                        return Err(format!("{}: leader {leader} not among replicas {:?}", at(), p.replicas));
+                    }
+                }
+                if p.replicas.iter().any(|r| !self.brokers.iter().any(|b| b.id == *r)) {
+                    return Err(format!("{}: replicas {:?} name unknown brokers", at(), p.replicas));
+                }
+                let lso = p.last_stable_offset();
+                if lso > p.log.high_watermark() {
+                    return Err(format!("{}: LSO {lso} above HWM {}", at(), p.log.high_watermark()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Wall-clock milliseconds as the cluster sees them: advancing with tokio time.
     pub(crate) fn now_ms(&self) -> i64 {
         let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
