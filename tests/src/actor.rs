@@ -303,8 +303,12 @@ impl Actor {
         let silent = matches!(&body, RequestBody::Produce(p) if p.acks == 0);
         let no_response = if write.close_after { Reply::Close } else { Reply::Nothing };
         if let Some(code) = effects.error {
-            let response = if silent { None } else { (entry.error_response)(&body, version, code) };
-            let _ = reply.send(match response {
+            if silent {
+                // As for any failed acks=0 produce: no response, the connection closes.
+                let _ = reply.send(Reply::Close);
+                return;
+            }
+            let _ = reply.send(match (entry.error_response)(&body, version, code) {
                 Some(body) => Reply::Response { version, correlation_id, body, effects: write },
                 None => no_response,
             });
@@ -346,7 +350,19 @@ impl Actor {
             // transaction state reach the data dir's writer before the response goes out.
             self.state.sync_store();
         }
+        // acks=0: the producer reads no response, so none may be written (one here would be
+        // taken for the answer to its next request); a failure anywhere, denied topics
+        // included, closes the connection as in Kafka.
+        let outcome = match outcome {
+            Outcome::Respond(_) | Outcome::NoResponse if silent && denied.has_answers() => Outcome::Close,
+            Outcome::Respond(_) if silent => Outcome::NoResponse,
+            other => other,
+        };
         match outcome {
+            Outcome::Close => {
+                tracing::info!(connection, "acks=0 produce failed; closing the connection");
+                let _ = reply.send(Reply::Close);
+            }
             Outcome::Respond(mut body) => {
                 handlers::acl::answer_denied(&self.state, connection, denied, &mut body);
                 if let Some(ms) = throttle {

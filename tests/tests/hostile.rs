@@ -490,3 +490,34 @@ async fn refused_acks0_produce_closes_instead_of_answering() {
     }
     assert!(c.is_closed(Duration::from_secs(1)).await, "connection stays open after a refused acks=0 produce");
 }
+
+#[tokio::test]
+async fn acks0_produce_with_a_denied_topic_closes_instead_of_answering() {
+    // alice may write t1 (ALL) but only describe t2: the per-topic denial of an acks=0
+    // produce must not be answered (the producer reads no response) but close the
+    // connection; the allowed topic's batch is still appended, as in Kafka.
+    let (cluster, ..) = setup(true).await;
+    let leader_of = |p: Option<kafka_testkit::PartitionState>| p.and_then(|p| p.leader).unwrap();
+    let (l1, l2) = (
+        leader_of(cluster.partition_state("t1", 0).await.unwrap()),
+        leader_of(cluster.partition_state("t2", 0).await.unwrap()),
+    );
+    if l1 != l2 {
+        cluster.move_leader("t2", 0, l1).await.unwrap();
+    }
+    let before = cluster.partition_state("t1", 0).await.unwrap().unwrap().high_watermark;
+    let mut c = connect_as(&cluster, l1, Some("alice")).await;
+    let data = |topic: &str| {
+        TopicProduceData::default().with_name(topic.into()).with_partition_data(vec![
+            PartitionProduceData::default().with_index(0).with_records(Some(kafka_testkit::testing::record_batch(&[b"v"], 1).into())),
+        ])
+    };
+    let request = ProduceRequest::default().with_acks(0).with_topic_data(vec![data("t1"), data("t2")]);
+    c.write(&request, 9).await.unwrap();
+    let next = c.write(&ApiVersionsRequest::default(), 3).await;
+    if let (Ok(correlation), Ok(frame)) = (next, c.read_frame().await) {
+        assert_eq!(peek_correlation_id(&frame), Some(correlation), "a response to the acks=0 produce arrived");
+    }
+    assert!(c.is_closed(Duration::from_secs(1)).await, "connection stays open after a partly denied acks=0 produce");
+    assert_eq!(cluster.partition_state("t1", 0).await.unwrap().unwrap().high_watermark, before + 1, "t1's batch appended");
+}

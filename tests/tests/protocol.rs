@@ -17,7 +17,7 @@ use kafka_testkit::protocol::messages::offset_for_leader_epoch_request::{OffsetF
 use kafka_testkit::protocol::messages::*;
 use kafka_testkit::protocol::{Request, Uuid};
 use kafka_testkit::testing::{record_batch, TestClient};
-use kafka_testkit::{ApiKey, Cluster, KafkaVersion};
+use kafka_testkit::{ApiKey, Cluster, ErrorCode, KafkaVersion};
 use support::*;
 
 async fn client(cluster: &Cluster, broker: i32) -> TestClient {
@@ -209,6 +209,35 @@ async fn produce_acks_zero_sends_no_response() {
     let mut c = client(&cluster, 1).await;
     c.write(&produce("t", 0, &[b"silent"], 0), 9).await.unwrap();
     // The next response on the connection is the Metadata one.
+    let resp = c.send(&metadata(&["t"]), 9).await.unwrap();
+    assert_eq!(resp.topics[0].name.as_deref(), Some("t"));
+    assert_eq!(cluster.partition_state("t", 0).await.unwrap().unwrap().high_watermark, 1);
+}
+
+#[tokio::test]
+async fn failed_acks_zero_produce_closes_the_connection() {
+    // Kafka's way of telling an acks=0 producer that something failed (it reads no
+    // response): close the connection. Three ways to fail: a partition error from the
+    // handler (not the leader), an injected error, an unknown topic.
+    let cluster = Cluster::builder().brokers(2).topic("t", 1, 2).build().await.unwrap();
+    let leader = leader_of(&cluster, "t", 0).await;
+    let follower = if leader == 1 { 2 } else { 1 };
+    let mut c = client(&cluster, follower).await;
+    c.write(&produce("t", 0, &[b"to the follower"], 0), 9).await.unwrap();
+    assert!(c.is_closed(Duration::from_secs(5)).await, "NOT_LEADER_OR_FOLLOWER on acks=0");
+
+    let mut c = client(&cluster, leader).await;
+    c.write(&produce("missing", 0, &[b"x"], 0), 9).await.unwrap();
+    assert!(c.is_closed(Duration::from_secs(5)).await, "unknown topic on acks=0");
+
+    cluster.faults().fail(ApiKey::Produce, 1, ErrorCode::KafkaStorageError).await.unwrap();
+    let mut c = client(&cluster, leader).await;
+    c.write(&produce("t", 0, &[b"x"], 0), 9).await.unwrap();
+    assert!(c.is_closed(Duration::from_secs(5)).await, "injected error on acks=0");
+
+    // A successful one keeps the connection and sends nothing.
+    let mut c = client(&cluster, leader).await;
+    c.write(&produce("t", 0, &[b"ok"], 0), 9).await.unwrap();
     let resp = c.send(&metadata(&["t"]), 9).await.unwrap();
     assert_eq!(resp.topics[0].name.as_deref(), Some("t"));
     assert_eq!(cluster.partition_state("t", 0).await.unwrap().unwrap().high_watermark, 1);

@@ -92,6 +92,11 @@ impl Denied {
         }
     }
 
+    /// Whether items were taken out of the request to be answered with an error.
+    pub(crate) fn has_answers(&self) -> bool {
+        !self.answers.is_empty()
+    }
+
     /// Keeps the denied items `split` found, to be answered after the handler.
     fn answer<R: Into<RequestBody>>(&mut self, answers: Vec<(i16, R)>) {
         self.answers.extend(answers.into_iter().map(|(code, r)| (code, r.into())));

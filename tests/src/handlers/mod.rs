@@ -71,6 +71,9 @@ pub(crate) enum Outcome {
     Respond(ResponseBody),
     /// Send nothing (Produce with acks=0).
     NoResponse,
+    /// Send nothing and close the connection: an acks=0 Produce that failed somewhere, which
+    /// Kafka reports to the producer the only way it can (it reads no response).
+    Close,
     /// Not ready: keep the request until its `poll` answers or its deadline passes.
     Park(Box<dyn Parked>),
     /// Not ready: keep the request under this token (from [`Ctx::reply_token`]) until some

@@ -38,7 +38,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
     // 4.3 by tests/differential.rs).
     if req.transactional_id.is_none() && has_transactional_batch(&req) {
         if req.acks == 0 {
-            return Outcome::NoResponse;
+            return Outcome::Close;
         }
         return Outcome::Respond(error_response(&req, version, kafka_protocol::ErrorCode::TransactionalIdAuthorizationFailed.code()).into());
     }
@@ -113,7 +113,10 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
         response.node_endpoints = node_endpoints(ctx.state, &hinted);
     }
     if req.acks == 0 {
-        return Outcome::NoResponse;
+        // Kafka closes an acks=0 producer's connection when any partition failed, so the
+        // producer notices (and refreshes its metadata); otherwise nothing is sent.
+        let failed = response.responses.iter().flat_map(|t| &t.partition_responses).any(|p| p.error_code != 0);
+        return if failed { Outcome::Close } else { Outcome::NoResponse };
     }
     Outcome::Respond(response.into())
 }
