@@ -552,6 +552,11 @@ impl ClusterBuilder {
             let store = crate::state::persist::Store::start(dir.clone(), &state.topics, &state.groups)
                 .map_err(|e| Error::Config(format!("data dir {}: cannot start writer: {e}", dir.display())))?;
             state.store = Some(store);
+            let moved = state.topics.fit_to_brokers(self.brokers);
+            if moved > 0 {
+                tracing::warn!(moved, brokers = self.brokers, "data dir written by a larger cluster: leaders of missing brokers moved");
+                state.sync_store();
+            }
             state.settle_interrupted_transactions();
         }
         self.create_topics(&mut state)?;

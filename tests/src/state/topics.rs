@@ -98,6 +98,32 @@ impl Topics {
         self.by_name.values()
     }
 
+    /// Fits topics loaded from a data dir to a cluster of brokers `1..=brokers` (a restart
+    /// with fewer brokers): a partition whose leader is gone moves to its first replica that
+    /// still exists; one with no replica left is reassigned round robin to existing brokers.
+    /// Both bump the leader epoch, as a controller election would. Returns how many
+    /// partitions moved.
+    pub(crate) fn fit_to_brokers(&mut self, brokers: i32) -> usize {
+        let exists = |b: i32| (1..=brokers).contains(&b);
+        let mut moved = 0;
+        for topic in self.iter_mut() {
+            for p in &mut topic.partitions {
+                if p.leader.is_none_or(exists) {
+                    continue;
+                }
+                if !p.replicas.iter().any(|&b| exists(b)) {
+                    let start = p.index.rem_euclid(brokers.max(1));
+                    let rf = i32::try_from(p.replicas.len()).unwrap_or(1).clamp(1, brokers.max(1));
+                    p.replicas = (0..rf).map(|k| (start + k) % brokers.max(1) + 1).collect();
+                }
+                p.leader = p.replicas.iter().copied().find(|&b| exists(b));
+                p.leader_epoch = p.leader_epoch.saturating_add(1);
+                moved += 1;
+            }
+        }
+        moved
+    }
+
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Topic> {
         self.by_name.values_mut()
     }
